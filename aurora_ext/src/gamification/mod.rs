@@ -1,0 +1,1 @@
+//! Gamification: points, levels, streaks, achievements and the activity feed.

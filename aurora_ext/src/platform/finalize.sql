@@ -1,0 +1,195 @@
+-- Grants, dump registration, realtime and storage. Last, in one place.
+
+-- Grants ------------------------------------------------------------------------------
+-- Supabase's default privileges hand every new object in public to anon, authenticated
+-- and service_role, and PostgreSQL gives EXECUTE on new functions to PUBLIC. Start
+-- aurora's objects from nothing, then grant exactly what each role needs.
+revoke all on
+    profiles, salons, salon_members, salon_counter_shards, salon_invitations,
+    chat_messages, message_reactions, courses, lessons, enrollments, user_lesson_progress,
+    user_courses, user_stats, user_achievements, user_activities, user_progress_history,
+    salons_with_details, my_salons, chat_messages_with_profiles
+    from public, anon, authenticated;
+revoke all on sequence chat_messages_id_seq, message_reactions_id_seq
+    from public, anon, authenticated;
+revoke all on function
+    handle_new_user(), set_updated_at(), salon_created(), salon_member_counters(),
+    chat_message_counters(), reaction_fill_salon(), generate_share_code(),
+    fold_salon_counters(), user_is_salon_member(uuid, uuid), my_salon_ids(),
+    salon_share_code(uuid), my_profile(), get_lesson_content(uuid)
+    from public, anon, authenticated;
+
+-- service_role is the back office (and the edge): it bypasses RLS and may do anything.
+grant all on
+    profiles, salons, salon_members, salon_counter_shards, salon_invitations,
+    chat_messages, message_reactions, courses, lessons, enrollments, user_lesson_progress,
+    user_courses, user_stats, user_achievements, user_activities, user_progress_history,
+    salons_with_details, my_salons, chat_messages_with_profiles
+    to service_role;
+grant all on sequence chat_messages_id_seq, message_reactions_id_seq to service_role;
+grant execute on function
+    generate_share_code(), fold_salon_counters(), user_is_salon_member(uuid, uuid),
+    my_salon_ids(), salon_share_code(uuid), my_profile(), get_lesson_content(uuid)
+    to service_role;
+
+-- profiles: the public face of a member to the community. Email, Stripe ids,
+-- subscription, onboarding answers, counters and the current salon stay private
+-- (my_profile()). Presence is written by aurora's functions only.
+grant select (id, full_name, avatar_url, bio, city, interests, status, presence_status,
+              last_activity, status_updated_at, cover_url, created_at, updated_at)
+    on profiles to authenticated;
+grant update (full_name, avatar_url, bio, city, interests, cover_url, auto_offline_after,
+              onboarding_completed, onboarding_answers, current_salon_id)
+    on profiles to authenticated;
+
+-- salons: the directory, without share codes (salon_share_code(), my_salons). Creating
+-- and joining go through functions (share code, limits); owners edit and may delete.
+grant select (id, name, description, avatar_url, category, city, color_theme, owner_id,
+              is_active, member_count, message_count, created_at, updated_at)
+    on salons to authenticated;
+grant update (name, description, avatar_url, category, city, color_theme) on salons to authenticated;
+grant delete on salons to authenticated;
+grant select on salons_with_details, my_salons to authenticated;
+grant select on salon_counter_shards to authenticated;
+-- members see each other and can mute a salon or leave it; roles change through functions
+grant select on salon_members to authenticated;
+grant update (notifications_enabled) on salon_members to authenticated;
+grant delete on salon_members to authenticated;
+-- invitations are created and accepted through functions; the token hash never leaves
+grant select (id, salon_id, invited_by, invitee_id, invitee_email, expires_at, accepted_at,
+              accepted_by, revoked_at, created_at)
+    on salon_invitations to authenticated;
+
+-- chat: posting is a plain insert (what supabase-js does), guarded by RLS and triggers;
+-- authors may edit their text; deletion is soft, through a function.
+grant select on chat_messages, chat_messages_with_profiles to authenticated;
+grant insert (salon_id, user_id, content, reply_to_id) on chat_messages to authenticated;
+grant update (content) on chat_messages to authenticated;
+grant usage on sequence chat_messages_id_seq to authenticated;
+grant select, delete on message_reactions to authenticated;
+grant insert (salon_id, message_id, user_id, emoji) on message_reactions to authenticated;
+grant usage on sequence message_reactions_id_seq to authenticated;
+
+-- courses: the published catalogue is public; lesson bodies and videos are not
+-- (get_lesson_content()). Enrolling is a plain insert into a published course.
+grant select on courses to anon, authenticated;
+grant select (id, title, course_id, lesson_number, duration_minutes, release_day_offset,
+              is_free, created_at)
+    on lessons to anon, authenticated;
+grant select on enrollments to authenticated;
+grant insert (course_id, user_id) on enrollments to authenticated;
+-- progress and everything it pays (points, badges, activity) is written by aurora
+grant select on user_lesson_progress, user_courses, user_stats, user_achievements,
+                user_activities, user_progress_history
+    to authenticated;
+
+-- functions called from policies, views and clients
+grant execute on function my_salon_ids(), salon_share_code(uuid), user_is_salon_member(uuid, uuid),
+                          my_profile(), get_lesson_content(uuid)
+    to authenticated;
+
+-- pg_dump ------------------------------------------------------------------------------
+-- Extension tables are not dumped unless registered: register every one, so a dump and
+-- restore loses nothing. Restore with session_replication_role = replica (see README),
+-- as Supabase's own restore guide does, so triggers do not replay what the data holds.
+-- (one call per statement: each call rewrites the pg_extension row)
+select pg_catalog.pg_extension_config_dump('profiles', '');
+select pg_catalog.pg_extension_config_dump('salons', '');
+select pg_catalog.pg_extension_config_dump('salon_members', '');
+select pg_catalog.pg_extension_config_dump('salon_counter_shards', '');
+select pg_catalog.pg_extension_config_dump('salon_invitations', '');
+select pg_catalog.pg_extension_config_dump('chat_messages', '');
+select pg_catalog.pg_extension_config_dump('message_reactions', '');
+select pg_catalog.pg_extension_config_dump('courses', '');
+select pg_catalog.pg_extension_config_dump('lessons', '');
+select pg_catalog.pg_extension_config_dump('enrollments', '');
+select pg_catalog.pg_extension_config_dump('user_lesson_progress', '');
+select pg_catalog.pg_extension_config_dump('user_courses', '');
+select pg_catalog.pg_extension_config_dump('user_stats', '');
+select pg_catalog.pg_extension_config_dump('user_achievements', '');
+select pg_catalog.pg_extension_config_dump('user_activities', '');
+select pg_catalog.pg_extension_config_dump('user_progress_history', '');
+select pg_catalog.pg_extension_config_dump('chat_messages_id_seq', '');
+select pg_catalog.pg_extension_config_dump('message_reactions_id_seq', '');
+
+-- Realtime -----------------------------------------------------------------------------
+do $$
+begin
+    if exists (select from pg_publication where pubname = 'supabase_realtime' and not puballtables) then
+        alter publication supabase_realtime
+            add table chat_messages, message_reactions, profiles, salon_members;
+    end if;
+end
+$$;
+
+-- Storage ------------------------------------------------------------------------------
+-- Buckets and their policies, when Supabase Storage is there: a member writes only under
+-- her own folder (<user id>/...), a salon's avatar only by the salon's owner
+-- (<salon id>/...). Everything in these buckets is public to read.
+do $$
+begin
+    if to_regclass('storage.buckets') is null or to_regclass('storage.objects') is null then
+        return;
+    end if;
+
+    insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
+    values
+        ('avatars', 'avatars', true, 2 * 1024 * 1024,
+         array['image/png', 'image/jpeg', 'image/webp', 'image/gif']),
+        ('salon-avatars', 'salon-avatars', true, 2 * 1024 * 1024,
+         array['image/png', 'image/jpeg', 'image/webp', 'image/gif']),
+        ('covers', 'covers', true, 5 * 1024 * 1024,
+         array['image/png', 'image/jpeg', 'image/webp'])
+    on conflict (id) do update
+        set public = excluded.public,
+            file_size_limit = excluded.file_size_limit,
+            allowed_mime_types = excluded.allowed_mime_types;
+
+    drop policy if exists aurora_images_read on storage.objects;
+    drop policy if exists aurora_own_folder_insert on storage.objects;
+    drop policy if exists aurora_own_folder_update on storage.objects;
+    drop policy if exists aurora_own_folder_delete on storage.objects;
+    drop policy if exists aurora_salon_avatar_insert on storage.objects;
+    drop policy if exists aurora_salon_avatar_update on storage.objects;
+    drop policy if exists aurora_salon_avatar_delete on storage.objects;
+
+    create policy aurora_images_read on storage.objects for select to anon, authenticated
+        using (bucket_id in ('avatars', 'salon-avatars', 'covers'));
+
+    create policy aurora_own_folder_insert on storage.objects for insert to authenticated
+        with check (bucket_id in ('avatars', 'covers')
+                    and (storage.foldername(name))[1] = (select auth.uid())::text);
+    create policy aurora_own_folder_update on storage.objects for update to authenticated
+        using (bucket_id in ('avatars', 'covers')
+               and (storage.foldername(name))[1] = (select auth.uid())::text)
+        with check (bucket_id in ('avatars', 'covers')
+                    and (storage.foldername(name))[1] = (select auth.uid())::text);
+    create policy aurora_own_folder_delete on storage.objects for delete to authenticated
+        using (bucket_id in ('avatars', 'covers')
+               and (storage.foldername(name))[1] = (select auth.uid())::text);
+
+    create policy aurora_salon_avatar_insert on storage.objects for insert to authenticated
+        with check (bucket_id = 'salon-avatars'
+                    and exists (select 1 from public.salons s
+                                 where s.id = case when (storage.foldername(name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                                                 then ((storage.foldername(name))[1])::uuid end
+                                   and s.owner_id = (select auth.uid())));
+    create policy aurora_salon_avatar_update on storage.objects for update to authenticated
+        using (bucket_id = 'salon-avatars'
+               and exists (select 1 from public.salons s
+                            where s.id = case when (storage.foldername(name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                                                 then ((storage.foldername(name))[1])::uuid end
+                              and s.owner_id = (select auth.uid())))
+        with check (bucket_id = 'salon-avatars'
+                    and exists (select 1 from public.salons s
+                                 where s.id = case when (storage.foldername(name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                                                 then ((storage.foldername(name))[1])::uuid end
+                                   and s.owner_id = (select auth.uid())));
+    create policy aurora_salon_avatar_delete on storage.objects for delete to authenticated
+        using (bucket_id = 'salon-avatars'
+               and exists (select 1 from public.salons s
+                            where s.id = case when (storage.foldername(name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                                                 then ((storage.foldername(name))[1])::uuid end
+                              and s.owner_id = (select auth.uid())));
+end
+$$;

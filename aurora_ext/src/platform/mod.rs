@@ -1,0 +1,7 @@
+//! Cross-domain plumbing: cached SPI plans, who is calling, shared trigger helpers.
+pub mod caller;
+pub mod error;
+pub mod spi;
+
+#[cfg(any(test, feature = "pg_test"))]
+mod tests;

@@ -1,0 +1,154 @@
+//! Profiles & presence: the profile and stats rows that follow `auth.users`, and
+//! `updated_at` maintenance shared by every table that has one.
+use crate::platform::spi::{plan_slot, run};
+use pgrx::prelude::*;
+use pgrx::datum::{DatumWithOid, TimestampWithTimeZone, TryFromDatumError};
+use pgrx::pg_sys::PgOid;
+
+type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByRust>>, TryFromDatumError>;
+
+/// `auth.users` AFTER INSERT OR UPDATE OF email: a new user gets her profile (name and
+/// avatar from the sign-up metadata) and her stats row; an email change follows to the
+/// profile. SECURITY DEFINER (set in security.sql): GoTrue's role cannot write `public`.
+#[pg_trigger]
+pub fn handle_new_user<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let new = trigger.new().ok_or(TryFromDatumError::NoSuchAttributeName("NEW".into()))?;
+    let id: pgrx::Uuid = new
+        .get_by_name("id")?
+        .ok_or(TryFromDatumError::NoSuchAttributeName("id".into()))?;
+    let email: Option<String> = new.get_by_name("email")?;
+    let is_insert = matches!(trigger.op(), Ok(PgTriggerOperation::Insert));
+    Spi::connect_mut(|client| {
+        if is_insert {
+            let meta: Option<pgrx::JsonB> = new.get_by_name("raw_user_meta_data")?;
+            let args: [DatumWithOid; 3] = [id.into(), email.into(), meta.into()];
+            run(
+                client,
+                plan_slot!(),
+                "with profile as (
+                     insert into public.profiles (id, email, full_name, avatar_url)
+                     values ($1, $2,
+                             left(nullif(btrim(coalesce($3 ->> 'full_name', $3 ->> 'name')), ''), 120),
+                             left(nullif(btrim($3 ->> 'avatar_url'), ''), 2048))
+                     on conflict (id) do nothing
+                 )
+                 insert into public.user_stats (user_id) values ($1)
+                 on conflict (user_id) do nothing",
+                &[
+                    PgOid::from(pg_sys::UUIDOID),
+                    PgOid::from(pg_sys::TEXTOID),
+                    PgOid::from(pg_sys::JSONBOID),
+                ],
+                &args,
+            )
+        } else {
+            let args: [DatumWithOid; 2] = [id.into(), email.into()];
+            run(
+                client,
+                plan_slot!(),
+                "update public.profiles set email = $2
+                  where id = $1 and email is distinct from $2",
+                &[PgOid::from(pg_sys::UUIDOID), PgOid::from(pg_sys::TEXTOID)],
+                &args,
+            )
+        }
+        .map(|_| ())
+        .unwrap_or_else(|e| error!("aurora: handle_new_user: {e}"));
+        Ok::<_, TryFromDatumError>(())
+    })?;
+    Ok(None)
+}
+
+/// BEFORE UPDATE on tables with an `updated_at`: stamp it with the transaction time,
+/// which is what `now()` returns, so a row and the rows it touched agree.
+#[pg_trigger]
+pub fn set_updated_at<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let mut new = trigger
+        .new()
+        .ok_or(TryFromDatumError::NoSuchAttributeName("NEW".into()))?
+        .into_owned();
+    let now: TimestampWithTimeZone = pgrx::datetime::now();
+    new.set_by_name("updated_at", now)?;
+    Ok(Some(new))
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    fn new_user(email: &str, meta: &str) -> pgrx::Uuid {
+        Spi::get_one_with_args::<pgrx::Uuid>(
+            "insert into auth.users (id, email, raw_user_meta_data)
+             values (gen_random_uuid(), $1, $2::jsonb) returning id",
+            &[email.into(), meta.into()],
+        )
+        .unwrap()
+        .unwrap()
+    }
+
+    #[pg_test]
+    fn new_user_gets_profile_and_stats() {
+        let id = new_user("ines@example.fr", r#"{"full_name": "  Inès Martin  ", "avatar_url": "https://x/a.png"}"#);
+        let (name, email, avatar) = Spi::get_three_with_args::<String, String, String>(
+            "select full_name, email, avatar_url from public.profiles where id = $1",
+            &[id.into()],
+        )
+        .unwrap();
+        assert_eq!(name.as_deref(), Some("Inès Martin"));
+        assert_eq!(email.as_deref(), Some("ines@example.fr"));
+        assert_eq!(avatar.as_deref(), Some("https://x/a.png"));
+        let points = Spi::get_one_with_args::<i32>(
+            "select points from public.user_stats where user_id = $1",
+            &[id.into()],
+        );
+        assert_eq!(points, Ok(Some(0)));
+    }
+
+    #[pg_test]
+    fn new_user_without_metadata_and_overlong_name() {
+        let id = new_user("a@example.fr", "null");
+        let name = Spi::get_one_with_args::<String>(
+            "select full_name from public.profiles where id = $1",
+            &[id.into()],
+        );
+        assert_eq!(name, Ok(None));
+        let long = format!(r#"{{"name": "{}"}}"#, "é".repeat(300));
+        let id = new_user("b@example.fr", &long);
+        let len = Spi::get_one_with_args::<i32>(
+            "select char_length(full_name) from public.profiles where id = $1",
+            &[id.into()],
+        );
+        assert_eq!(len, Ok(Some(120)));
+    }
+
+    #[pg_test]
+    fn email_change_follows_to_profile() {
+        let id = new_user("old@example.fr", "{}");
+        Spi::run_with_args(
+            "update auth.users set email = 'new@example.fr' where id = $1",
+            &[id.into()],
+        )
+        .unwrap();
+        let email = Spi::get_one_with_args::<String>(
+            "select email from public.profiles where id = $1",
+            &[id.into()],
+        );
+        assert_eq!(email, Ok(Some("new@example.fr".to_string())));
+    }
+
+    #[pg_test]
+    fn updated_at_is_stamped_on_update() {
+        let id = new_user("c@example.fr", "{}");
+        Spi::run_with_args(
+            "update public.profiles set updated_at = '2000-01-01', bio = 'x' where id = $1",
+            &[id.into()],
+        )
+        .unwrap();
+        let fresh = Spi::get_one_with_args::<bool>(
+            "select updated_at = now() from public.profiles where id = $1",
+            &[id.into()],
+        );
+        assert_eq!(fresh, Ok(Some(true)));
+    }
+}

@@ -1,0 +1,50 @@
+-- profiles & presence -------------------------------------------------------------------
+
+-- One row per auth.users row, created by handle_new_user(). Public columns (name, avatar,
+-- bio, city, interests, presence) are readable by members of the community; personal
+-- columns (email, Stripe ids, subscription, onboarding answers, counters) only by the
+-- owner (my_profile()) and service_role: see the column grants in platform/grants.sql.
+create table profiles (
+    id uuid primary key references auth.users (id) on delete cascade,
+    full_name text check (char_length(full_name) <= 120),
+    avatar_url text check (char_length(avatar_url) <= 2048),
+    bio text check (char_length(bio) <= 2000),
+    city text check (char_length(city) <= 120),
+    email text,
+    interests text[] check (cardinality(interests) <= 30),
+    status text not null default 'offline'
+        check (status in ('online', 'away', 'busy', 'offline')),
+    presence_status text not null default 'offline'
+        check (presence_status in ('online', 'away', 'busy', 'offline')),
+    is_manual_status boolean not null default false,
+    auto_offline_after integer not null default 300
+        check (auto_offline_after between 30 and 86400),
+    last_activity timestamptz,
+    last_activity_reset timestamptz,
+    status_updated_at timestamptz,
+    current_salon_id uuid,  -- fk added in salons/schema.sql
+    onboarding_completed boolean not null default false,
+    onboarding_answers jsonb check (pg_column_size(onboarding_answers) <= 65536),
+    subscription_type text not null default 'freemium'
+        check (subscription_type in ('freemium', 'trial', 'premium')),
+    subscription_started_at timestamptz,
+    trial_ends_at timestamptz,
+    stripe_customer_id text unique,
+    stripe_session_id text,
+    conversion_triggers jsonb not null default '[]'::jsonb,
+    daily_chat_count integer not null default 0 check (daily_chat_count >= 0),
+    daily_profile_views integer not null default 0 check (daily_profile_views >= 0),
+    salons_created integer not null default 0 check (salons_created >= 0),
+    salons_joined integer not null default 0 check (salons_joined >= 0),
+    cover_url text check (char_length(cover_url) <= 2048),
+    created_at timestamptz not null default now(),
+    updated_at timestamptz not null default now()
+);
+
+create index idx_profiles_email on profiles (lower(email));
+create index idx_profiles_status on profiles (presence_status);
+create index idx_profiles_last_activity on profiles (last_activity);
+-- The inactivity sweep only ever looks at users who are not offline and not pinned to a
+-- manual status: index just those, so a sweep costs what changes, not what exists.
+create index idx_profiles_presence_sweep on profiles (last_activity)
+    where presence_status <> 'offline' and not is_manual_status;

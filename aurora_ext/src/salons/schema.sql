@@ -1,0 +1,74 @@
+-- salons ----------------------------------------------------------------------------
+
+create table salons (
+    id uuid primary key default gen_random_uuid(),
+    name text not null check (char_length(btrim(name)) between 1 and 80),
+    description text check (char_length(description) <= 1000),
+    avatar_url text check (char_length(avatar_url) <= 2048),
+    category text check (char_length(category) <= 50),
+    city text check (char_length(city) <= 120),
+    color_theme text not null default '#8B5CF6' check (color_theme ~ '^#[0-9A-Fa-f]{6}$'),
+    owner_id uuid references auth.users (id) on delete set null,
+    -- default generate_share_code() is set once that function exists (salons/security.sql)
+    share_code text not null unique
+        check (share_code = upper(share_code) and char_length(share_code) between 6 and 32),
+    is_active boolean not null default true,
+    -- member_count/message_count hold the *folded* part of the counters; the exact value
+    -- is this plus the unfolded deltas in salon_counter_shards (see salon_stats()).
+    member_count integer not null default 0,
+    message_count integer not null default 0,
+    created_at timestamptz not null default now(),
+    updated_at timestamptz not null default now()
+);
+create index idx_salons_owner_id on salons (owner_id);
+create index idx_salons_category on salons (category) where is_active;
+
+alter table profiles
+    add constraint profiles_current_salon_id_fkey
+    foreign key (current_salon_id) references salons (id) on delete set null;
+create index idx_profiles_current_salon_id on profiles (current_salon_id)
+    where current_salon_id is not null;
+
+create table salon_members (
+    salon_id uuid not null references salons (id) on delete cascade,
+    user_id uuid not null references auth.users (id) on delete cascade,
+    role text not null default 'member' check (role in ('owner', 'moderator', 'member')),
+    joined_at timestamptz not null default now(),
+    last_seen_at timestamptz,
+    notifications_enabled boolean not null default true,
+    primary key (salon_id, user_id)
+);
+-- "which salons am I in" is on the path of every chat policy
+create index idx_salon_members_user_id on salon_members (user_id, salon_id);
+
+-- Counter deltas, sharded by writer (backend pid) so that concurrent writers to one busy
+-- salon touch different rows instead of queueing on salons' row lock.
+-- fold_salon_counters() moves them into salons.member_count/message_count.
+create table salon_counter_shards (
+    salon_id uuid not null references salons (id) on delete cascade,
+    shard smallint not null check (shard >= 0),
+    member_delta integer not null default 0,
+    message_delta integer not null default 0,
+    primary key (salon_id, shard)
+);
+
+-- Invitations: the token is shown once to its creator; only its SHA-256 is stored.
+create table salon_invitations (
+    id uuid primary key default gen_random_uuid(),
+    salon_id uuid not null references salons (id) on delete cascade,
+    invited_by uuid references auth.users (id) on delete set null,
+    invitee_id uuid references auth.users (id) on delete cascade,
+    invitee_email text check (invitee_email is null or invitee_email ~ '^[^@\s]+@[^@\s]+$'),
+    token_hash bytea not null unique check (octet_length(token_hash) = 32),
+    expires_at timestamptz not null default now() + interval '7 days',
+    accepted_at timestamptz,
+    accepted_by uuid references auth.users (id) on delete set null,
+    revoked_at timestamptz,
+    created_at timestamptz not null default now(),
+    check (expires_at > created_at),
+    check ((accepted_at is null) = (accepted_by is null) or accepted_by is null)
+);
+create index idx_salon_invitations_salon_id on salon_invitations (salon_id, created_at desc);
+create index idx_salon_invitations_invitee_id on salon_invitations (invitee_id)
+    where invitee_id is not null;
+create index idx_salon_invitations_invited_by on salon_invitations (invited_by);
