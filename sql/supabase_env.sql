@@ -32,7 +32,16 @@ begin
 end
 $$;
 
-grant anon, authenticated, service_role to authenticator;
+do $$
+declare r text;
+begin
+    foreach r in array array['anon', 'authenticated', 'service_role'] loop
+        if not pg_has_role('authenticator', r, 'member') then
+            execute format('grant %I to authenticator', r);
+        end if;
+    end loop;
+end
+$$;
 
 grant usage on schema public to anon, authenticated, service_role;
 alter default privileges in schema public grant all on tables to anon, authenticated, service_role;

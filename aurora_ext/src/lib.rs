@@ -68,10 +68,12 @@ pub mod pg_test {
     pub fn postgresql_conf_options() -> Vec<&'static str> {
         // CREATE EXTENSION runs in a database the harness just made, with no Supabase
         // environment: let bootstrap.sql load ours (see platform/bootstrap.sql).
-        vec![concat!(
-            "aurora.test_supabase_env_file = '",
-            env!("CARGO_MANIFEST_DIR"),
-            "/../sql/supabase_env.sql'"
-        )]
+        // scripts/test.sh puts a copy where the postgres user can read it.
+        let file = std::env::var("AURORA_TEST_SUPABASE_ENV_FILE").unwrap_or_else(|_| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../sql/supabase_env.sql").to_string()
+        });
+        let option: &'static str =
+            Box::leak(format!("aurora.test_supabase_env_file = '{file}'").into_boxed_str());
+        vec![option]
     }
 }

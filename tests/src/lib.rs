@@ -1,1 +1,87 @@
+//! Helpers for tests that need aurora in a real database: a fresh database per test with
+//! the Supabase environment and the extension, and sessions that act as a user the way
+//! PostgREST does.
+use tokio_postgres::{Client, NoTls};
+use uuid::Uuid;
 
+const SUPABASE_ENV: &str = include_str!("../../sql/supabase_env.sql");
+
+/// Admin URL of the test cluster's `postgres` database (scripts/test.sh sets it).
+pub fn admin_url() -> String {
+    std::env::var("AURORA_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5433/postgres".into())
+}
+
+pub async fn connect(url: &str) -> Client {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+/// A database of its own for one test, dropped by `drop().await`.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let name = format!("aurora_it_{}", Uuid::new_v4().simple());
+        let admin = connect(&admin_url()).await;
+        admin.batch_execute(&format!("create database {name}")).await.unwrap();
+        let base = admin_url();
+        let url = match base.rfind('/') {
+            Some(i) => format!("{}/{name}", &base[..i]),
+            None => panic!("AURORA_TEST_DATABASE_URL has no database part: {base}"),
+        };
+        let db = connect(&url).await;
+        db.batch_execute("set client_min_messages = warning").await.unwrap();
+        db.batch_execute(SUPABASE_ENV).await.unwrap();
+        db.batch_execute("create extension aurora").await.unwrap();
+        TestDb { name, url }
+    }
+
+    pub async fn admin(&self) -> Client {
+        connect(&self.url).await
+    }
+
+    pub async fn drop(self) {
+        let admin = connect(&admin_url()).await;
+        admin
+            .batch_execute(&format!("drop database if exists {} with (force)", self.name))
+            .await
+            .unwrap();
+    }
+}
+
+/// Creates a user (the auth.users trigger makes her profile) and returns her id.
+pub async fn create_user(admin: &Client, email: &str) -> Uuid {
+    let row = admin
+        .query_one(
+            "insert into auth.users (id, aud, role, email) values (gen_random_uuid(), 'authenticated', 'authenticated', $1) returning id",
+            &[&email],
+        )
+        .await
+        .unwrap();
+    row.get(0)
+}
+
+/// Runs `sql` with `params` as user `uid`, in a transaction, the PostgREST way.
+pub async fn as_user(
+    client: &mut Client,
+    uid: Uuid,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<u64, tokio_postgres::Error> {
+    let tx = client.transaction().await?;
+    tx.batch_execute("set local role authenticated").await?;
+    let claims = serde_json::json!({ "sub": uid.to_string(), "role": "authenticated" }).to_string();
+    tx.execute("select set_config('request.jwt.claims', $1, true)", &[&claims]).await?;
+    let n = tx.execute(sql, params).await?;
+    tx.commit().await?;
+    Ok(n)
+}

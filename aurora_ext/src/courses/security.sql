@@ -5,6 +5,8 @@ create trigger user_lesson_progress_updated_at before update on user_lesson_prog
 create trigger user_courses_updated_at before update on user_courses
     for each row execute function set_updated_at();
 
+alter table enrollments alter column user_id set default auth.uid();
+
 alter table courses enable row level security;
 create policy courses_select_published on courses for select to anon, authenticated
     using (is_published);

@@ -125,7 +125,8 @@ $$;
 -- Storage ------------------------------------------------------------------------------
 -- Buckets and their policies, when Supabase Storage is there: a member writes only under
 -- her own folder (<user id>/...), a salon's avatar only by the salon's owner
--- (<salon id>/...). Everything in these buckets is public to read.
+-- (<salon id>/...). Everything in these buckets is public to read. Column references are
+-- qualified (objects.name): inside a subquery on salons, a bare `name` is salons.name.
 do $$
 begin
     if to_regclass('storage.buckets') is null or to_regclass('storage.objects') is null then
@@ -158,38 +159,38 @@ begin
 
     create policy aurora_own_folder_insert on storage.objects for insert to authenticated
         with check (bucket_id in ('avatars', 'covers')
-                    and (storage.foldername(name))[1] = (select auth.uid())::text);
+                    and (storage.foldername(objects.name))[1] = (select auth.uid())::text);
     create policy aurora_own_folder_update on storage.objects for update to authenticated
         using (bucket_id in ('avatars', 'covers')
-               and (storage.foldername(name))[1] = (select auth.uid())::text)
+               and (storage.foldername(objects.name))[1] = (select auth.uid())::text)
         with check (bucket_id in ('avatars', 'covers')
-                    and (storage.foldername(name))[1] = (select auth.uid())::text);
+                    and (storage.foldername(objects.name))[1] = (select auth.uid())::text);
     create policy aurora_own_folder_delete on storage.objects for delete to authenticated
         using (bucket_id in ('avatars', 'covers')
-               and (storage.foldername(name))[1] = (select auth.uid())::text);
+               and (storage.foldername(objects.name))[1] = (select auth.uid())::text);
 
     create policy aurora_salon_avatar_insert on storage.objects for insert to authenticated
         with check (bucket_id = 'salon-avatars'
                     and exists (select 1 from public.salons s
-                                 where s.id = case when (storage.foldername(name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                                                 then ((storage.foldername(name))[1])::uuid end
+                                 where s.id = case when (storage.foldername(objects.name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                                                 then ((storage.foldername(objects.name))[1])::uuid end
                                    and s.owner_id = (select auth.uid())));
     create policy aurora_salon_avatar_update on storage.objects for update to authenticated
         using (bucket_id = 'salon-avatars'
                and exists (select 1 from public.salons s
-                            where s.id = case when (storage.foldername(name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                                                 then ((storage.foldername(name))[1])::uuid end
+                            where s.id = case when (storage.foldername(objects.name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                                                 then ((storage.foldername(objects.name))[1])::uuid end
                               and s.owner_id = (select auth.uid())))
         with check (bucket_id = 'salon-avatars'
                     and exists (select 1 from public.salons s
-                                 where s.id = case when (storage.foldername(name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                                                 then ((storage.foldername(name))[1])::uuid end
+                                 where s.id = case when (storage.foldername(objects.name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                                                 then ((storage.foldername(objects.name))[1])::uuid end
                                    and s.owner_id = (select auth.uid())));
     create policy aurora_salon_avatar_delete on storage.objects for delete to authenticated
         using (bucket_id = 'salon-avatars'
                and exists (select 1 from public.salons s
-                            where s.id = case when (storage.foldername(name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                                                 then ((storage.foldername(name))[1])::uuid end
+                            where s.id = case when (storage.foldername(objects.name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                                                 then ((storage.foldername(objects.name))[1])::uuid end
                               and s.owner_id = (select auth.uid())));
 end
 $$;

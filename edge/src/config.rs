@@ -1,0 +1,111 @@
+//! Configuration from the environment, with the variable names of the deployment the
+//! edge replaces (`DATABASE_URL`, `NEXT_PUBLIC_SITE_URL`, …). Secrets are wrapped so they
+//! never reach a log line or a debug print.
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is required but not set")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: a libpq URL for the edge's own (non-superuser) role.
+    pub database_url: SecretString,
+    /// `AURORA_EDGE_ADDR`, default 127.0.0.1:8787.
+    pub bind_addr: SocketAddr,
+    /// `AURORA_DB_POOL_SIZE`, default 16.
+    pub db_pool_size: usize,
+    /// `AURORA_READY_TIMEOUT_MS`: how long /ready waits for the database, default 2000.
+    pub ready_timeout: Duration,
+    /// `NEXT_PUBLIC_SITE_URL`, e.g. https://aurora50.fr (optional until the auth routes).
+    pub site_url: Option<String>,
+    /// `NEXT_PUBLIC_DEV_MODE`: enables the development-only routes.
+    pub dev_mode: bool,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any variable source (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let non_empty = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let database_url = non_empty("DATABASE_URL").ok_or(ConfigError::Missing("DATABASE_URL"))?;
+        database_url
+            .parse::<tokio_postgres::Config>()
+            .map_err(|e| ConfigError::Invalid { name: "DATABASE_URL", reason: e.to_string() })?;
+        let bind_addr = non_empty("AURORA_EDGE_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:8787".into())
+            .parse()
+            .map_err(|e: std::net::AddrParseError| ConfigError::Invalid {
+                name: "AURORA_EDGE_ADDR",
+                reason: e.to_string(),
+            })?;
+        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            non_empty(name).map_or(Ok(default), |v| {
+                v.parse()
+                    .map_err(|_| ConfigError::Invalid { name, reason: format!("not a number: {v:?}") })
+            })
+        };
+        let db_pool_size = number("AURORA_DB_POOL_SIZE", 16)? as usize;
+        if db_pool_size == 0 {
+            return Err(ConfigError::Invalid { name: "AURORA_DB_POOL_SIZE", reason: "must be at least 1".into() });
+        }
+        Ok(Config {
+            database_url: database_url.into(),
+            bind_addr,
+            db_pool_size,
+            ready_timeout: Duration::from_millis(number("AURORA_READY_TIMEOUT_MS", 2000)?),
+            site_url: non_empty("NEXT_PUBLIC_SITE_URL"),
+            dev_mode: matches!(non_empty("NEXT_PUBLIC_DEV_MODE").as_deref(), Some("true" | "1")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn database_url_is_required_and_named() {
+        let err = from(&[]).unwrap_err();
+        assert_eq!(err.to_string(), "DATABASE_URL is required but not set");
+        let err = from(&[("DATABASE_URL", "  ")]).unwrap_err();
+        assert!(matches!(err, ConfigError::Missing("DATABASE_URL")));
+    }
+
+    #[test]
+    fn invalid_values_name_their_variable() {
+        let err = from(&[("DATABASE_URL", "postgres://x@h/db"), ("AURORA_EDGE_ADDR", "nope")]).unwrap_err();
+        assert!(err.to_string().starts_with("AURORA_EDGE_ADDR is invalid"), "{err}");
+        let err = from(&[("DATABASE_URL", "postgres://x@h/db"), ("AURORA_DB_POOL_SIZE", "0")]).unwrap_err();
+        assert!(err.to_string().starts_with("AURORA_DB_POOL_SIZE is invalid"), "{err}");
+        let err = from(&[("DATABASE_URL", "postgres://x@h:notaport/db")]).unwrap_err();
+        assert!(err.to_string().starts_with("DATABASE_URL is invalid"), "{err}");
+    }
+
+    #[test]
+    fn defaults_and_secret_redaction() {
+        let c = from(&[("DATABASE_URL", "postgres://edge:s3cret@127.0.0.1/aurora")]).unwrap();
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8787");
+        assert_eq!(c.db_pool_size, 16);
+        assert!(!c.dev_mode);
+        assert!(!format!("{c:?}").contains("s3cret"));
+        assert!(c.database_url.expose_secret().contains("s3cret"));
+    }
+}

@@ -1,0 +1,57 @@
+//! The database pool. Connections are opened lazily: the edge starts (and answers
+//! /health) while the database is down, and /ready says so.
+use crate::config::Config;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use secrecy::ExposeSecret;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    ready_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database unreachable: {0}")]
+    Unreachable(String),
+    #[error("database did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error(transparent)]
+    Query(#[from] tokio_postgres::Error),
+}
+
+impl Db {
+    pub fn new(config: &Config) -> Result<Db, String> {
+        let pg: tokio_postgres::Config =
+            config.database_url.expose_secret().parse().map_err(|e| format!("DATABASE_URL: {e}"))?;
+        let mut pg = pg;
+        pg.application_name("aurora-edge");
+        pg.connect_timeout(config.ready_timeout);
+        let manager = Manager::from_config(
+            pg,
+            tokio_postgres::NoTls,
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(config.db_pool_size)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(config.ready_timeout))
+            .create_timeout(Some(config.ready_timeout))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Db { pool, ready_timeout: config.ready_timeout })
+    }
+
+    /// A round trip to the database, bounded by the readiness timeout.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        let check = async {
+            let client = self.pool.get().await.map_err(|e| DbError::Unreachable(e.to_string()))?;
+            client.simple_query("select 1").await?;
+            Ok(())
+        };
+        tokio::time::timeout(self.ready_timeout, check)
+            .await
+            .map_err(|_| DbError::Timeout(self.ready_timeout))?
+    }
+}

@@ -1,0 +1,21 @@
+//! Liveness and readiness. `/health`: the process answers. `/ready`: it can reach the
+//! database, so a load balancer sends it traffic.
+use crate::error::AppError;
+use crate::AppState;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/health", get(health)).route("/ready", get(ready))
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+async fn ready(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
+    state.db.ping().await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+    Ok(Json(json!({ "status": "ready", "database": "ok" })))
+}

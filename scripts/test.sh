@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test tier: #[pg_test] inside Postgres, the SQL contract suite (pgTAP, every
+# role), dump/restore, and the Rust tests of the workspace (edge, cross-component).
+source "$(dirname "$0")/lib.sh"
+T0=$SECONDS
+PGRX_TEST_PGDATA=/tmp/aurora-pgrx-test-pgdata
+
+step "prerequisites"; ensure_prerequisites; done_step
+
+step "tier 1: #[pg_test] (cargo pgrx test)"
+# throwaway clusters left by killed runs
+if [ -d "$PGRX_TEST_PGDATA" ]; then
+    for d in "$PGRX_TEST_PGDATA"/*/; do
+        [ -f "${d}postmaster.pid" ] && runuser -u postgres -- "$PG_BIN/pg_ctl" stop -D "$d" -m immediate || true
+    done
+    rm -rf "$PGRX_TEST_PGDATA"
+fi
+# The harness creates the extension in a database of its own: give it the Supabase
+# environment file at a path the postgres user can read.
+install -m 0644 "$AURORA_ROOT/sql/supabase_env.sql" /tmp/aurora-supabase-env.sql
+export AURORA_TEST_SUPABASE_ENV_FILE=/tmp/aurora-supabase-env.sql
+stop_cluster   # the harness copies its build over the installed library
+rm -f "$("$PG_CONFIG" --pkglibdir)/aurora.so"
+(cd "$AURORA_ROOT" && cargo pgrx test pg${PG_MAJOR} -p aurora --runas postgres --pgdata "$PGRX_TEST_PGDATA")
+done_step
+
+step "install the extension (replaces the test build)"; install_extension; done_step
+step "cluster"; ensure_cluster; done_step
+
+step "tier 2: SQL contract tests (pgTAP)"
+fresh_database aurora_test
+psql_admin -d aurora_test -c "create extension pgtap" -f "$AURORA_ROOT/tests/sql/helpers.sql"
+pg_prove -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d aurora_test --failures \
+    "$AURORA_ROOT"/tests/sql/[0-9]*.sql
+done_step
+
+step "dump and restore"; bash "$AURORA_ROOT/tests/dump_restore.sh"; done_step
+
+step "tier 3: Rust tests (edge, concurrency)"
+export AURORA_TEST_DATABASE_URL="$(db_url postgres)"
+(cd "$AURORA_ROOT" && cargo test --workspace --exclude aurora)
+done_step
+
+echo "=== all tiers passed in $((SECONDS - T0))s"

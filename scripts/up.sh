@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Brings the whole system up: PostgreSQL 15 with the aurora extension and demo data in
+# database "aurora", and aurora-edge on http://127.0.0.1:8787. Safe to run again: it
+# rebuilds, recreates the demo database and restarts the edge.
+source "$(dirname "$0")/lib.sh"
+RUN_DIR="$AURORA_ROOT/.run"
+EDGE_ADDR="${AURORA_EDGE_ADDR:-127.0.0.1:8787}"
+mkdir -p "$RUN_DIR"
+
+step "prerequisites"; ensure_prerequisites; done_step
+
+step "stop a previous edge"
+if [ -f "$RUN_DIR/edge.pid" ] && kill -0 "$(cat "$RUN_DIR/edge.pid")" 2>/dev/null; then
+    kill "$(cat "$RUN_DIR/edge.pid")"
+    for _ in $(seq 1 50); do kill -0 "$(cat "$RUN_DIR/edge.pid")" 2>/dev/null || break; sleep 0.1; done
+fi
+rm -f "$RUN_DIR/edge.pid"
+done_step
+
+step "build and install the extension (release)"; install_extension --release; done_step
+step "PostgreSQL cluster ${PG_MAJOR}/${AURORA_CLUSTER} on port ${AURORA_PGPORT}"; ensure_cluster; done_step
+
+step "database aurora: Supabase environment, extension, demo data"
+fresh_database aurora
+psql_admin -d aurora -f "$AURORA_ROOT/sql/demo_seed.sql"
+psql_admin -d aurora -c "select count(*) as users from auth.users" -c "select name, member_count, message_count from salons_with_details order by name"
+done_step
+
+step "build and start aurora-edge"
+(cd "$AURORA_ROOT" && cargo build --release -p aurora-edge)
+DATABASE_URL="$(db_url aurora)" AURORA_EDGE_ADDR="$EDGE_ADDR" NEXT_PUBLIC_DEV_MODE=true \
+    nohup "$AURORA_ROOT/target/release/aurora-edge" >"$RUN_DIR/edge.log" 2>&1 &
+echo $! >"$RUN_DIR/edge.pid"
+for _ in $(seq 1 100); do
+    curl -fsS "http://${EDGE_ADDR}/ready" >/dev/null 2>&1 && break
+    kill -0 "$(cat "$RUN_DIR/edge.pid")" 2>/dev/null || { cat "$RUN_DIR/edge.log"; die "aurora-edge exited"; }
+    sleep 0.1
+done
+curl -fsS "http://${EDGE_ADDR}/ready"; echo
+done_step
+
+cat <<EOT
+
+aurora is up.
+  database : psql -h ${AURORA_PGHOST} -p ${AURORA_PGPORT} -U postgres aurora
+             ($(db_url aurora))
+  edge     : http://${EDGE_ADDR}   (/health, /ready; logs in .run/edge.log)
+  stop     : kill \$(cat .run/edge.pid); pg_ctlcluster ${PG_MAJOR} ${AURORA_CLUSTER} stop
+EOT

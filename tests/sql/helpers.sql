@@ -1,0 +1,82 @@
+-- Test helpers for the pgTAP contract suite. Loaded into the test database only.
+create schema if not exists tests;
+grant usage on schema tests to public;
+
+-- Named fixtures, so assertions read tests.fx('owner') instead of raw uuids. Rows are
+-- inserted inside each test file's transaction and rolled back with it.
+create table if not exists tests.fixtures (name text primary key, id uuid not null);
+grant select on tests.fixtures to public;
+
+create or replace function tests.fx(p_name text) returns uuid
+language sql stable as $$ select id from tests.fixtures where name = p_name $$;
+
+-- A user (the auth.users trigger makes her profile), registered as a fixture.
+create or replace function tests.create_user(p_name text, p_subscription text default 'freemium')
+returns uuid language plpgsql as $$
+declare uid uuid := gen_random_uuid();
+begin
+    insert into auth.users (id, aud, role, email, raw_user_meta_data)
+    values (uid, 'authenticated', 'authenticated', p_name || '@example.fr',
+            jsonb_build_object('full_name', initcap(p_name)));
+    update public.profiles set subscription_type = p_subscription,
+           trial_ends_at = case when p_subscription = 'trial' then now() + interval '7 days' end,
+           stripe_customer_id = 'cus_' || p_name
+     where id = uid;
+    insert into tests.fixtures values (p_name, uid);
+    return uid;
+end $$;
+
+-- A salon owned by `p_owner`, registered as a fixture.
+create or replace function tests.create_salon(p_name text, p_owner text) returns uuid
+language plpgsql as $$
+declare sid uuid;
+begin
+    insert into public.salons (name, owner_id) values (p_name, tests.fx(p_owner)) returning id into sid;
+    insert into tests.fixtures values (p_name, sid);
+    return sid;
+end $$;
+
+create or replace function tests.add_member(p_salon text, p_user text, p_role text default 'member')
+returns void language sql as $$
+    insert into public.salon_members (salon_id, user_id, role) values (tests.fx(p_salon), tests.fx(p_user), p_role)
+$$;
+
+-- PostgREST's request, as the tests play it: `set local role` + request.jwt.claims.
+create or replace function tests.act_as(p_user text) returns void language plpgsql as $$
+declare claims text := json_build_object('sub', tests.fx(p_user), 'role', 'authenticated',
+                                         'email', p_user || '@example.fr', 'aud', 'authenticated')::text;
+begin
+    perform set_config('role', 'authenticated', true);
+    perform set_config('request.jwt.claims', claims, true);
+end $$;
+
+create or replace function tests.act_as_anon() returns void language plpgsql as $$
+begin
+    perform set_config('role', 'anon', true);
+    perform set_config('request.jwt.claims', '{"role":"anon"}', true);
+end $$;
+
+create or replace function tests.act_as_service() returns void language plpgsql as $$
+begin
+    perform set_config('role', 'service_role', true);
+    perform set_config('request.jwt.claims', '{"role":"service_role"}', true);
+end $$;
+
+-- Back to the superuser running the test.
+create or replace function tests.act_as_admin() returns void language plpgsql as $$
+begin
+    perform set_config('role', 'none', true);
+    perform set_config('request.jwt.claims', '', true);
+end $$;
+
+-- pgTAP keeps its state in temp tables made by plan(); let the API roles write them.
+create or replace function tests.share_tap_state() returns void language plpgsql as $$
+declare r record;
+begin
+    for r in select c.oid::regclass as rel from pg_class c
+              where c.relnamespace = pg_my_temp_schema() and c.relkind in ('r', 'S') loop
+        execute format('grant all on %s to public', r.rel);
+    end loop;
+end $$;
+
+grant execute on all functions in schema tests to public;
