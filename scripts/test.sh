@@ -4,6 +4,10 @@
 source "$(dirname "$0")/lib.sh"
 T0=$SECONDS
 PGRX_TEST_PGDATA=/tmp/aurora-pgrx-test-pgdata
+LOGS="$(mktemp -d)"
+trap 'rm -rf "$LOGS"' EXIT
+# run a tier, keeping its output to count what passed
+tier() { local log="$LOGS/$1"; shift; "$@" 2>&1 | tee "$log"; return "${PIPESTATUS[0]}"; }
 
 step "prerequisites"; ensure_prerequisites; done_step
 
@@ -21,7 +25,7 @@ install -m 0644 "$AURORA_ROOT/sql/supabase_env.sql" /tmp/aurora-supabase-env.sql
 export AURORA_TEST_SUPABASE_ENV_FILE=/tmp/aurora-supabase-env.sql
 stop_cluster   # the harness copies its build over the installed library
 rm -f "$("$PG_CONFIG" --pkglibdir)/aurora.so"
-(cd "$AURORA_ROOT" && cargo pgrx test pg${PG_MAJOR} -p aurora --runas postgres --pgdata "$PGRX_TEST_PGDATA")
+(cd "$AURORA_ROOT" && tier pg_test cargo pgrx test pg${PG_MAJOR} -p aurora --runas postgres --pgdata "$PGRX_TEST_PGDATA")
 done_step
 
 step "install the extension (replaces the test build)"; install_extension; done_step
@@ -30,15 +34,21 @@ step "cluster"; ensure_cluster; done_step
 step "tier 2: SQL contract tests (pgTAP)"
 fresh_database aurora_test
 psql_admin -d aurora_test -c "create extension pgtap" -f "$AURORA_ROOT/tests/sql/helpers.sql"
-pg_prove -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d aurora_test --failures \
+tier pgtap pg_prove -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d aurora_test --failures \
     "$AURORA_ROOT"/tests/sql/[0-9]*.sql
 done_step
 
-step "dump and restore"; bash "$AURORA_ROOT/tests/dump_restore.sh"; done_step
+step "dump and restore"; tier dump bash "$AURORA_ROOT/tests/dump_restore.sh"; done_step
 
 step "tier 3: Rust tests (edge, concurrency)"
 export AURORA_TEST_DATABASE_URL="$(db_url postgres)"
-(cd "$AURORA_ROOT" && cargo test --workspace --exclude aurora)
+(cd "$AURORA_ROOT" && tier rust cargo test --workspace --exclude aurora --lib --bins --tests)
 done_step
 
-echo "=== all tiers passed in $((SECONDS - T0))s"
+cargo_passed() { grep -oE 'test result: ok\. [0-9]+ passed' "$1" | awk '{s += $4} END {print s + 0}'; }
+n_pg_test=$(cargo_passed "$LOGS/pg_test")
+n_pgtap=$(grep -oE 'Tests=[0-9]+' "$LOGS/pgtap" | tail -1 | cut -d= -f2)
+n_dump=$(grep -oE '^dump/restore: [0-9]+ passed' "$LOGS/dump" | awk '{print $2}')
+n_rust=$(cargo_passed "$LOGS/rust")
+echo "=== all tiers passed in $((SECONDS - T0))s: pg_test ${n_pg_test}, pgTAP ${n_pgtap}, dump/restore ${n_dump}, Rust ${n_rust}"
+echo "total: $((n_pg_test + n_pgtap + n_dump + n_rust)) passed, 0 failed"
