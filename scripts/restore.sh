@@ -13,7 +13,7 @@ if [ "$bare" = "--bare" ]; then
     "${psql[@]}" -f "$root/sql/supabase_env.sql" 2>&1 | grep -v -e wal_level -e '^HINT' || true
 fi
 "${psql[@]}" -f "$dir/schema.sql"
-# CREATE EXTENSION seeded aurora's storage buckets; the dump carries them with their data.
-"${psql[@]}" -c "delete from storage.buckets where id in ('avatars', 'salon-avatars', 'covers')"
+# CREATE EXTENSION seeded its storage buckets and default settings; the dump carries both.
+"${psql[@]}" -c "delete from storage.buckets where id in ('avatars', 'salon-avatars', 'covers')" -c "delete from aurora_settings"
 PGOPTIONS="-c session_replication_role=replica" "${psql[@]}" -1 -f "$dir/data.sql" >/dev/null
 echo "restored $dir into $db"

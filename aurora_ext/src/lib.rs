@@ -15,9 +15,16 @@ use pgrx::prelude::*;
 
 mod platform;
 
+/// `aurora_private` holds the Rust cores of the API functions. PostgREST exposes `public`
+/// only; the public wrappers (SQL) turn a core's error value into the SQLSTATE PostgREST
+/// maps to an HTTP status (PT402, PT404, PT429…): see platform/api.rs.
+#[pg_schema]
+mod aurora_private {}
+
 pub mod chat;
 pub mod courses;
 pub mod gamification;
+pub mod privacy;
 pub mod profiles;
 pub mod salons;
 
@@ -32,10 +39,16 @@ extension_sql_file!(
     requires = ["courses_schema"]
 );
 extension_sql_file!(
+    "platform/schema.sql",
+    name = "platform_schema",
+    requires = ["gamification_schema"]
+);
+extension_sql_file!("email/schema.sql", name = "email_schema", requires = ["platform_schema"]);
+extension_sql_file!(
     "salons/security.sql",
     name = "salons_security",
     requires = [
-        "gamification_schema",
+        "email_schema",
         salons::generate_share_code,
         salons::salon_created,
         salons::salon_member_counters,
@@ -57,6 +70,51 @@ extension_sql_file!(
     "gamification/security.sql",
     name = "gamification_security",
     requires = ["courses_security"]
+);
+extension_sql_file!(
+    "platform/api.sql",
+    name = "platform_api",
+    requires = ["gamification_security", chat::api::claim_message_quota]
+);
+extension_sql_file!(
+    "salons/api.sql",
+    name = "salons_api",
+    requires = [
+        "platform_api",
+        salons::api::create_salon_with_code_core,
+        salons::api::join_salon_via_code_core,
+        salons::api::create_salon_invitation_core,
+        salons::api::accept_salon_invitation_core,
+        salons::api::leave_salon_core,
+        salons::api::set_member_role_core
+    ]
+);
+extension_sql_file!(
+    "chat/api.sql",
+    name = "chat_api",
+    requires = [
+        "salons_api",
+        chat::api::claim_message_quota,
+        chat::api::delete_message_core,
+        chat::api::get_reply_message_info_core,
+        chat::api::toggle_message_reaction_core,
+        chat::api::handle_message_reaction_core
+    ]
+);
+extension_sql_file!(
+    "courses/api.sql",
+    name = "courses_api",
+    requires = [
+        "chat_api",
+        courses::get_lesson_content_core,
+        courses::start_course_core,
+        courses::update_lesson_progress_core
+    ]
+);
+extension_sql_file!(
+    "gamification/api.sql",
+    name = "gamification_api",
+    requires = ["courses_api", gamification::api::record_profile_view_core]
 );
 extension_sql_file!("platform/finalize.sql", name = "finalize", finalize);
 

@@ -30,11 +30,11 @@ select throws_ok($$ select * from get_lesson_content(tests.fx('l1')) $$, '42501'
 select tests.act_as('fanny');
 select is((select count(*)::int from courses where slug = 'brouillon'), 0, 'a draft course is invisible to members');
 select is((select content from get_lesson_content(tests.fx('l1'))), 'corps libre', 'a free lesson opens for a freemium member');
-select throws_ok($$ select * from get_lesson_content(tests.fx('l2')) $$, '42501', 'this lesson is for premium members',
-                 'a premium lesson stays closed to a freemium member');
-select throws_ok($$ select * from get_lesson_content(tests.fx('draft')) $$, 'P0002', 'lesson not found',
+select throws_ok($$ select * from get_lesson_content(tests.fx('l2')) $$, 'PT402', 'this lesson is for premium members',
+                 'a premium lesson stays closed to a freemium member (402)');
+select throws_ok($$ select * from get_lesson_content(tests.fx('draft')) $$, 'PT404', 'lesson not found',
                  'an unpublished lesson does not exist for members');
-select throws_ok($$ select * from get_lesson_content(gen_random_uuid()) $$, 'P0002', 'lesson not found',
+select throws_ok($$ select * from get_lesson_content(gen_random_uuid()) $$, 'PT404', 'lesson not found',
                  'an unknown lesson is not found');
 select lives_ok($$ insert into enrollments (course_id) values (tests.fx('renaissance')) $$,
                 'a member enrols in a published course (user_id defaults to her)');
@@ -53,13 +53,15 @@ select throws_ok($$ insert into user_courses (user_id, course_id) values (tests.
 select tests.act_as('paula');
 select is((select content from get_lesson_content(tests.fx('l2'))), 'corps premium', 'a premium member opens a premium lesson');
 select is((select video_url from get_lesson_content(tests.fx('l2'))), 'https://v/2.mp4', '… with its video');
-select throws_ok($$ select * from get_lesson_content(tests.fx('l3')) $$, '42501', 'this lesson is not released yet',
+select throws_ok($$ select * from get_lesson_content(tests.fx('l3')) $$, '42501',
+                 'this lesson is not released yet (start the course to unlock it)',
                  'a drip lesson is closed before enrolment');
 select tests.act_as_admin();
 insert into enrollments (user_id, course_id, enrolled_at) values (tests.fx('paula'), tests.fx('renaissance'), now() - interval '3 days');
 select tests.act_as('paula');
-select throws_ok($$ select * from get_lesson_content(tests.fx('l3')) $$, '42501', 'this lesson is not released yet',
-                 'a J+7 lesson is closed three days after enrolment');
+select throws_like($$ select * from get_lesson_content(tests.fx('l3')) $$,
+                   'this lesson is not released yet (available from %',
+                   'a J+7 lesson is closed three days after enrolment');
 select tests.act_as_admin();
 update enrollments set enrolled_at = now() - interval '8 days' where user_id = tests.fx('paula');
 select tests.act_as('paula');
@@ -69,7 +71,7 @@ select is((select count(*)::int from enrollments), 1, 'a member sees her own enr
 select tests.act_as('tina');
 select is((select content from get_lesson_content(tests.fx('l2'))), 'corps premium', 'a running trial opens premium lessons');
 select tests.act_as('eve');
-select throws_ok($$ select * from get_lesson_content(tests.fx('l2')) $$, '42501', 'this lesson is for premium members',
+select throws_ok($$ select * from get_lesson_content(tests.fx('l2')) $$, 'PT402', 'this lesson is for premium members',
                  'an ended trial does not');
 
 select tests.act_as_service();

@@ -111,3 +111,4 @@ pub fn reaction_fill_salon<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> 
     }
     Ok(Some(new))
 }
+pub mod api;

@@ -1,96 +1,374 @@
-//! Courses: published courses, lessons, and who may open premium lesson content.
+//! Courses: enrolment, lessons with drip release and premium entitlement, progress with
+//! completion, and what completion pays (points, badges, activity, an email).
+use crate::gamification::{add_points, award_badge, record_activity, COURSE_POINTS, LESSON_POINTS};
+use crate::platform::api::{json_one, require_user, require_user_or_raise, respond, settings, ApiError, ApiResult};
 use crate::platform::caller::Caller;
-use crate::platform::error::raise;
 use pgrx::prelude::*;
+use pgrx::JsonB;
+use serde_json::{json, Value};
 
-/// The body and video of a lesson, for a caller allowed to open it: the course is
-/// published; the lesson is free or the caller is entitled (premium, or a trial that has
-/// not ended); and it is released (drip: `release_day_offset` days after enrolment).
-/// service_role may open anything that exists.
+/// Everything that decides whether a caller may open a lesson.
+struct Access {
+    course_id: String,
+    published: bool,
+    free: bool,
+    entitled: bool,
+    released: bool,
+    release_at: Option<String>,
+}
+
+fn lesson_access(lesson: pgrx::Uuid, user: Option<pgrx::Uuid>) -> Option<Access> {
+    let v = json_one(
+        "select jsonb_build_object(
+                    'course_id', l.course_id, 'published', c.is_published, 'free', l.is_free,
+                    'entitled', coalesce(p.subscription_type = 'premium'
+                                         or (p.subscription_type = 'trial' and p.trial_ends_at > now()), false),
+                    'released', l.release_day_offset = 0
+                                or coalesce(e.enrolled_at + make_interval(days => l.release_day_offset) <= now(), false),
+                    'release_at', e.enrolled_at + make_interval(days => l.release_day_offset))
+           from public.lessons l
+           join public.courses c on c.id = l.course_id
+           left join public.profiles p on p.id = $2
+           left join public.enrollments e on e.course_id = l.course_id and e.user_id = $2
+          where l.id = $1",
+        &[lesson.into(), user.into()],
+    )?;
+    let b = |k: &str| v[k].as_bool().unwrap_or(false);
+    Some(Access {
+        course_id: v["course_id"].as_str().unwrap_or_default().to_string(),
+        published: b("published"),
+        free: b("free"),
+        entitled: b("entitled"),
+        released: b("released"),
+        release_at: v["release_at"].as_str().map(str::to_string),
+    })
+}
+
+/// May this user open this lesson? service_role (user None) may open anything.
+fn check_open(lesson: pgrx::Uuid, user: Option<pgrx::Uuid>) -> Result<Access, ApiError> {
+    let access = lesson_access(lesson, user).filter(|a| a.published || user.is_none());
+    let Some(a) = access else {
+        return Err(ApiError::NotFound("lesson not found", "Leçon introuvable."));
+    };
+    if user.is_some() {
+        if !a.free && !a.entitled {
+            return Err(ApiError::PaymentRequired(
+                "this lesson is for premium members".into(),
+                "premium or an active trial opens it".into(),
+                "Cette leçon est réservée aux membres Premium.",
+            ));
+        }
+        if !a.released {
+            return Err(ApiError::Forbidden(
+                match &a.release_at {
+                    Some(t) => format!("this lesson is not released yet (available from {t})"),
+                    None => "this lesson is not released yet (start the course to unlock it)".into(),
+                },
+                "Cette leçon n'est pas encore disponible.",
+            ));
+        }
+    }
+    Ok(a)
+}
+
+fn caller_for_content() -> Result<Option<pgrx::Uuid>, ApiError> {
+    match Caller::current() {
+        Caller::User(uid) => Ok(Some(uid)),
+        Caller::Service => Ok(None),
+        Caller::Anon => Err(ApiError::Unauthenticated),
+    }
+}
+
+fn lesson_content(lesson: Option<pgrx::Uuid>) -> ApiResult {
+    let user = caller_for_content()?;
+    let lesson = lesson.ok_or_else(|| ApiError::Invalid("lesson_id is required".into(), "Leçon manquante."))?;
+    check_open(lesson, user)?;
+    Ok(json_one(
+        "select jsonb_build_object('lesson_id', id, 'title', title, 'content', content, 'video_url', video_url)
+           from public.lessons where id = $1",
+        &[lesson.into()],
+    )
+    .unwrap_or(Value::Null))
+}
+
+/// The body and video of a lesson, for a caller allowed to open it.
+#[pg_extern(schema = "aurora_private", name = "get_lesson_content", stable, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn get_lesson_content_core(lesson_id: Option<pgrx::Uuid>) -> JsonB {
+    respond(lesson_content(lesson_id))
+}
+
+fn start(course: Option<pgrx::Uuid>) -> ApiResult {
+    let me = require_user()?;
+    let course = course.ok_or_else(|| ApiError::Invalid("course_id is required".into(), "Cours manquant."))?;
+    let published = crate::platform::spi::one::<bool>("select is_published from public.courses where id = $1", &[course.into()]);
+    if published != Some(true) {
+        return Err(ApiError::NotFound("course not found", "Cours introuvable."));
+    }
+    let new = Spi::get_one_with_args::<bool>(
+        "with e as (insert into public.enrollments (user_id, course_id) values ($1, $2)
+                    on conflict (user_id, course_id) do nothing returning 1),
+              u as (insert into public.user_courses (user_id, course_id) values ($1, $2)
+                    on conflict (user_id, course_id) do update set last_accessed_at = now())
+         select exists (select 1 from e)",
+        &[me.into(), course.into()],
+    )
+    .unwrap_or_else(|e| error!("aurora: {e}"))
+    .unwrap_or(false);
+    if new {
+        record_activity(me, "course_started", "Nouveau cours commencé", "📚", json!({ "course_id": course.to_string() }));
+    }
+    Ok(json_one(
+        "select jsonb_build_object('course_id', e.course_id, 'enrolled_at', e.enrolled_at,
+                                   'status', u.status, 'progress_percentage', u.progress_percentage)
+           from public.enrollments e join public.user_courses u using (user_id, course_id)
+          where e.user_id = $1 and e.course_id = $2",
+        &[me.into(), course.into()],
+    )
+    .map(|mut v| {
+        v["newly_enrolled"] = new.into();
+        v
+    })
+    .unwrap_or(Value::Null))
+}
+
+#[pg_extern(schema = "aurora_private", name = "start_course", volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn start_course_core(course_id: Option<pgrx::Uuid>) -> JsonB {
+    respond(start(course_id))
+}
+
+/// The lessons of a published course with, for the caller: when each is released, whether
+/// she may open it, and her progress. Unknown or unpublished courses have no lessons.
 #[pg_extern(stable, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
-fn get_lesson_content(
-    lesson_id: pgrx::Uuid,
+fn get_course_lessons(
+    course_id: pgrx::Uuid,
 ) -> TableIterator<
     'static,
     (
-        name!(lesson_id, pgrx::Uuid),
+        name!(id, pgrx::Uuid),
+        name!(lesson_number, i32),
         name!(title, String),
-        name!(content, Option<String>),
-        name!(video_url, Option<String>),
+        name!(duration_minutes, Option<i32>),
+        name!(is_free, bool),
+        name!(release_day_offset, i32),
+        name!(available_at, Option<pgrx::datum::TimestampWithTimeZone>),
+        name!(is_released, bool),
+        name!(can_open, bool),
+        name!(status, String),
+        name!(completion_percentage, i32),
     ),
 > {
-    let caller = Caller::current();
-    let uid = match caller {
-        Caller::User(uid) => Some(uid),
-        Caller::Service => None,
-        Caller::Anon => raise(
-            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            "sign in to open lessons",
-            None,
-            Some("Connectez-vous pour ouvrir les leçons."),
-        ),
-    };
-    let row = Spi::connect(|client| {
-        let table = client
+    let me = require_user_or_raise();
+    let rows = Spi::connect(|client| {
+        client
             .select(
-                "select l.title, l.content, l.video_url, c.is_published, l.is_free,
-                        coalesce(p.subscription_type = 'premium'
-                                 or (p.subscription_type = 'trial' and p.trial_ends_at > now()), false),
-                        l.release_day_offset = 0
-                          or e.enrolled_at + make_interval(days => l.release_day_offset) <= now(),
-                        e.enrolled_at + make_interval(days => l.release_day_offset)
+                "with ctx as (
+                     select e.enrolled_at,
+                            coalesce(p.subscription_type = 'premium'
+                                     or (p.subscription_type = 'trial' and p.trial_ends_at > now()), false) as entitled
+                       from (select 1) one
+                       left join public.profiles p on p.id = $2
+                       left join public.enrollments e on e.user_id = $2 and e.course_id = $1
+                 )
+                 select l.id, l.lesson_number, l.title, l.duration_minutes, l.is_free, l.release_day_offset,
+                        ctx.enrolled_at + make_interval(days => l.release_day_offset) as available_at,
+                        (l.release_day_offset = 0
+                         or coalesce(ctx.enrolled_at + make_interval(days => l.release_day_offset) <= now(), false)) as released,
+                        coalesce(pr.status, 'not_started'), coalesce(pr.completion_percentage, 0),
+                        (l.is_free or ctx.entitled) as paid
                    from public.lessons l
-                   join public.courses c on c.id = l.course_id
-                   left join public.profiles p on p.id = $2
-                   left join public.enrollments e on e.course_id = l.course_id and e.user_id = $2
-                  where l.id = $1",
+                   join public.courses c on c.id = l.course_id and c.is_published
+                   cross join ctx
+                   left join public.user_lesson_progress pr on pr.lesson_id = l.id and pr.user_id = $2
+                  where l.course_id = $1
+                  order by l.lesson_number",
                 None,
-                &[lesson_id.into(), uid.into()],
-            )?;
-        if table.is_empty() {
-            return Ok::<_, pgrx::spi::Error>(None);
-        }
-        let r = table.first();
-        Ok(Some((
-            r.get::<String>(1)?.unwrap_or_default(),
-            r.get::<String>(2)?,
-            r.get::<String>(3)?,
-            r.get::<bool>(4)?.unwrap_or(false),
-            r.get::<bool>(5)?.unwrap_or(false),
-            r.get::<bool>(6)?.unwrap_or(false),
-            r.get::<bool>(7)?.unwrap_or(false),
-            r.get::<pgrx::datum::TimestampWithTimeZone>(8)?,
-        )))
+                &[course_id.into(), me.into()],
+            )
+            .map(|t| {
+                t.map(|r| {
+                    let released = r.get::<bool>(8).ok().flatten().unwrap_or(false);
+                    let paid = r.get::<bool>(11).ok().flatten().unwrap_or(false);
+                    (
+                        r.get::<pgrx::Uuid>(1).ok().flatten().unwrap_or_else(|| error!("lesson id")),
+                        r.get::<i32>(2).ok().flatten().unwrap_or_default(),
+                        r.get::<String>(3).ok().flatten().unwrap_or_default(),
+                        r.get::<i32>(4).ok().flatten(),
+                        r.get::<bool>(5).ok().flatten().unwrap_or(false),
+                        r.get::<i32>(6).ok().flatten().unwrap_or_default(),
+                        r.get::<pgrx::datum::TimestampWithTimeZone>(7).ok().flatten(),
+                        released,
+                        released && paid,
+                        r.get::<String>(9).ok().flatten().unwrap_or_default(),
+                        r.get::<i32>(10).ok().flatten().unwrap_or_default(),
+                    )
+                })
+                .collect::<Vec<_>>()
+            })
     })
-    .unwrap_or_else(|e| error!("aurora: get_lesson_content: {e}"));
+    .unwrap_or_else(|e| error!("aurora: get_course_lessons: {e}"));
+    TableIterator::new(rows)
+}
 
-    let Some((title, content, video, published, free, entitled, released, release_at)) = row else {
-        raise(PgSqlErrorCode::ERRCODE_NO_DATA_FOUND, "lesson not found", None, None)
-    };
-    if uid.is_some() {
-        if !published {
-            raise(PgSqlErrorCode::ERRCODE_NO_DATA_FOUND, "lesson not found", None, None);
-        }
-        if !free && !entitled {
-            raise(
-                PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-                "this lesson is for premium members",
-                None,
-                Some("Cette leçon est réservée aux membres Premium."),
-            );
-        }
-        if !released {
-            let when = release_at
-                .map(|t| format!("Available from {t}."))
-                .unwrap_or_else(|| "Start the course to unlock its lessons.".into());
-            raise(
-                PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-                "this lesson is not released yet",
-                Some(when),
-                Some("Cette leçon n'est pas encore disponible."),
-            );
-        }
+fn progress(
+    lesson: Option<pgrx::Uuid>,
+    position: Option<i32>,
+    watch_time: Option<i32>,
+    completion: Option<i32>,
+) -> ApiResult {
+    let me = require_user()?;
+    let lesson = lesson.ok_or_else(|| ApiError::Invalid("lesson_id is required".into(), "Leçon manquante."))?;
+    let position = position.unwrap_or(0);
+    let watch_time = watch_time.unwrap_or(0);
+    let completion = completion.unwrap_or(0);
+    if position < 0 || watch_time < 0 || !(0..=100).contains(&completion) || position > 86_400 || watch_time > 864_000 {
+        return Err(ApiError::Invalid(
+            "position and watch time must be positive seconds, completion between 0 and 100".into(),
+            "Progression invalide.",
+        ));
     }
-    TableIterator::once((lesson_id, title, content, video))
+    let access = check_open(lesson, Some(me))?;
+    let course: pgrx::Uuid = Spi::get_one_with_args::<pgrx::Uuid>("select course_id from public.lessons where id = $1", &[lesson.into()])
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| error!("aurora: lesson {} has no course ({})", lesson, access.course_id));
+    let threshold = settings().lesson_completion_threshold;
+    // Progress only moves forward (completion, watch time); a retry or an older client
+    // state cannot undo it. `newly_completed` is true for the one call that completes.
+    let row = json_one(
+        "with old as (
+             select status, watch_time_seconds from public.user_lesson_progress
+              where user_id = $1 and lesson_id = $2 for update
+         ), up as (
+             insert into public.user_lesson_progress as p
+                 (user_id, lesson_id, status, completion_percentage, last_video_position,
+                  watch_time_seconds, started_at, completed_at)
+             values ($1, $2, case when $5 >= $6 then 'completed' else 'in_progress' end, $5, $3, $4, now(),
+                     case when $5 >= $6 then now() end)
+             on conflict (user_id, lesson_id) do update
+                set completion_percentage = greatest(p.completion_percentage, excluded.completion_percentage),
+                    last_video_position = excluded.last_video_position,
+                    watch_time_seconds = greatest(p.watch_time_seconds, excluded.watch_time_seconds),
+                    status = case when p.status = 'completed' or excluded.completion_percentage >= $6
+                                  then 'completed' else 'in_progress' end,
+                    completed_at = coalesce(p.completed_at,
+                                            case when excluded.completion_percentage >= $6 then now() end)
+             returning p.*
+         )
+         select jsonb_build_object(
+                    'lesson_id', up.lesson_id, 'status', up.status,
+                    'completion_percentage', up.completion_percentage,
+                    'last_video_position', up.last_video_position,
+                    'watch_time_seconds', up.watch_time_seconds, 'completed_at', up.completed_at,
+                    'newly_completed', up.status = 'completed' and coalesce((select status from old), '') <> 'completed',
+                    'watch_delta', up.watch_time_seconds - coalesce((select watch_time_seconds from old), 0))
+           from up",
+        &[me.into(), lesson.into(), position.into(), watch_time.into(), completion.into(), threshold.into()],
+    )
+    .unwrap_or(Value::Null);
+    let newly_completed = row["newly_completed"].as_bool().unwrap_or(false);
+    let watch_delta = row["watch_delta"].as_i64().unwrap_or(0) as i32;
+    let mut course_completed = false;
+    Spi::run_with_args(
+        "with h as (
+             insert into public.user_progress_history as h (user_id, activity_date, watch_time_seconds, lessons_completed)
+             values ($1, (now() at time zone 'Europe/Paris')::date, $2, $3::int)
+             on conflict (user_id, activity_date) do update
+                set watch_time_seconds = h.watch_time_seconds + excluded.watch_time_seconds,
+                    lessons_completed = h.lessons_completed + excluded.lessons_completed
+         )
+         update public.user_stats
+            set total_study_time_minutes = total_study_time_minutes
+                    + (($4 + $2) / 60 - $4 / 60),
+                total_lessons_completed = total_lessons_completed + $3::int
+          where user_id = $1",
+        &[
+            me.into(),
+            watch_delta.into(),
+            (newly_completed as i32).into(),
+            (row["watch_time_seconds"].as_i64().unwrap_or(0) as i32 - watch_delta).into(),
+        ],
+    )
+    .unwrap_or_else(|e| error!("aurora: {e}"));
+    if newly_completed {
+        add_points(me, LESSON_POINTS);
+        award_badge(me, "first_lesson");
+        record_activity(me, "lesson_completed", "Leçon terminée", "✅", json!({ "lesson_id": lesson.to_string() }));
+        course_completed = complete_course_if_done(me, course);
+    }
+    let mut row = row;
+    if let Some(obj) = row.as_object_mut() {
+        obj.remove("watch_delta");
+        obj.insert("course_completed".into(), course_completed.into());
+    }
+    Ok(row)
+}
+
+/// When every lesson of the course is completed: the course is completed once, pays once,
+/// and queues the congratulation email once (idempotency key per user and course).
+fn complete_course_if_done(me: pgrx::Uuid, course: pgrx::Uuid) -> bool {
+    let done = json_one(
+        "with counts as (
+             select count(*) as total,
+                    count(*) filter (where p.status = 'completed') as completed
+               from public.lessons l
+               left join public.user_lesson_progress p on p.lesson_id = l.id and p.user_id = $1
+              where l.course_id = $2
+         ), u as (
+             insert into public.user_courses as uc (user_id, course_id, status, progress_percentage,
+                                                   lessons_completed, last_accessed_at, completed_at)
+             select $1, $2, case when completed = total then 'completed' else 'in_progress' end,
+                    (100 * completed / greatest(total, 1))::int, completed, now(),
+                    case when completed = total then now() end
+               from counts
+             on conflict (user_id, course_id) do update
+                set progress_percentage = excluded.progress_percentage,
+                    lessons_completed = excluded.lessons_completed,
+                    last_accessed_at = now(),
+                    status = case when uc.status = 'completed' then 'completed' else excluded.status end,
+                    completed_at = coalesce(uc.completed_at, excluded.completed_at)
+             returning (xmax = 0 or uc.completed_at = now()) and uc.status = 'completed' as just_completed
+         )
+         select jsonb_build_object('just_completed', coalesce((select just_completed from u), false),
+                                   'title', (select title from public.courses where id = $2),
+                                   'email', (select email from public.profiles where id = $1),
+                                   'name', (select full_name from public.profiles where id = $1))",
+        &[me.into(), course.into()],
+    )
+    .unwrap_or(Value::Null);
+    if done["just_completed"].as_bool() != Some(true) {
+        return false;
+    }
+    add_points(me, COURSE_POINTS);
+    award_badge(me, "first_course");
+    let title = done["title"].as_str().unwrap_or_default().to_string();
+    record_activity(me, "course_completed", &format!("Cours terminé : {title}"), "🏆", json!({ "course_id": course.to_string() }));
+    if let Some(email) = done["email"].as_str() {
+        Spi::run_with_args(
+            "insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
+             values ('course-completion', $1, $2, $3, 'course-completion:' || $1 || ':' || $4)
+             on conflict (idempotency_key) do nothing",
+            &[
+                me.into(),
+                email.into(),
+                JsonB(json!({ "prenom": done["name"], "cours": title })).into(),
+                course.to_string().into(),
+            ],
+        )
+        .unwrap_or_else(|e| error!("aurora: {e}"));
+    }
+    true
+}
+
+#[pg_extern(schema = "aurora_private", name = "update_lesson_progress", volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn update_lesson_progress_core(
+    lesson_id: Option<pgrx::Uuid>,
+    position_seconds: Option<i32>,
+    watch_time_seconds: Option<i32>,
+    completion_percentage: Option<i32>,
+) -> JsonB {
+    respond(progress(lesson_id, position_seconds, watch_time_seconds, completion_percentage))
 }

@@ -1,1 +1,124 @@
-//! Gamification: points, levels, streaks, achievements and the activity feed.
+//! Gamification: points, levels, streaks, achievements and the activity feed. Every row
+//! here is written by these helpers, called from aurora's functions and triggers; a
+//! badge is a unique (user, badge) row, so a deed pays once however often it is retried.
+use crate::platform::spi::{plan_slot, run};
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::PgOid;
+use pgrx::prelude::*;
+use pgrx::JsonB;
+use serde_json::Value;
+
+pub mod api;
+
+pub struct Badge {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub icon: &'static str,
+    pub rarity: &'static str,
+    pub points: i32,
+}
+
+pub const BADGES: &[Badge] = &[
+    Badge { id: "first_message", title: "Première parole", description: "Premier message dans un salon", icon: "💬", rarity: "common", points: 10 },
+    Badge { id: "salon_founder", title: "Fondatrice", description: "A créé un salon", icon: "🏛️", rarity: "uncommon", points: 20 },
+    Badge { id: "first_lesson", title: "Premier pas", description: "Première leçon terminée", icon: "🎓", rarity: "common", points: 10 },
+    Badge { id: "first_course", title: "Parcours accompli", description: "Premier cours terminé", icon: "🏆", rarity: "rare", points: 50 },
+    Badge { id: "streak_3", title: "Belle régularité", description: "3 jours d'affilée", icon: "🔥", rarity: "common", points: 5 },
+    Badge { id: "streak_7", title: "Une semaine entière", description: "7 jours d'affilée", icon: "🌟", rarity: "uncommon", points: 15 },
+    Badge { id: "streak_30", title: "Un mois de constance", description: "30 jours d'affilée", icon: "💎", rarity: "epic", points: 50 },
+    Badge { id: "streak_100", title: "Cent jours", description: "100 jours d'affilée", icon: "👑", rarity: "legendary", points: 150 },
+];
+
+/// Points for a completed lesson and a completed course (each paid once: the completion
+/// is recorded once, and only the first recording pays).
+pub const LESSON_POINTS: i32 = 10;
+pub const COURSE_POINTS: i32 = 50;
+
+/// Level from points: 1 at 0, then one level per 100 points.
+pub fn level_for(points: i32) -> i32 {
+    1 + points.max(0) / 100
+}
+
+/// Adds points (and the level that follows) and today's history.
+pub fn add_points(user: pgrx::Uuid, points: i32) {
+    if points <= 0 {
+        return;
+    }
+    Spi::connect_mut(|client| {
+        let args: [DatumWithOid; 2] = [user.into(), points.into()];
+        run(
+            client,
+            plan_slot!(),
+            "with s as (
+                 update public.user_stats
+                    set points = points + $2, level = 1 + (points + $2) / 100
+                  where user_id = $1
+             )
+             insert into public.user_progress_history as h (user_id, activity_date, points_earned)
+             values ($1, (now() at time zone 'Europe/Paris')::date, $2)
+             on conflict (user_id, activity_date)
+             do update set points_earned = h.points_earned + excluded.points_earned",
+            &[PgOid::from(pg_sys::UUIDOID), PgOid::from(pg_sys::INT4OID)],
+            &args,
+        )
+        .unwrap_or_else(|e| error!("aurora: add_points: {e}"));
+    });
+}
+
+/// Appends to the user's activity feed.
+pub fn record_activity(user: pgrx::Uuid, kind: &str, title: &str, icon: &str, metadata: Value) {
+    Spi::run_with_args(
+        "insert into public.user_activities (user_id, type, title, icon, metadata) values ($1, $2, $3, $4, $5)",
+        &[user.into(), kind.into(), title.into(), icon.into(), JsonB(metadata).into()],
+    )
+    .unwrap_or_else(|e| error!("aurora: record_activity: {e}"));
+}
+
+/// Awards a badge once: its points and an activity row come with the first award only.
+/// Returns whether it was new.
+pub fn award_badge(user: pgrx::Uuid, badge_id: &str) -> bool {
+    let Some(badge) = BADGES.iter().find(|b| b.id == badge_id) else {
+        error!("aurora: unknown badge {badge_id}")
+    };
+    let new = Spi::connect_mut(|client| {
+        let args: [DatumWithOid; 6] = [
+            user.into(),
+            badge.id.into(),
+            badge.title.into(),
+            badge.description.into(),
+            badge.icon.into(),
+            badge.rarity.into(),
+        ];
+        let t = run(
+            client,
+            plan_slot!(),
+            "insert into public.user_achievements (user_id, badge_id, title, description, icon, rarity)
+             values ($1, $2, $3, $4, $5, $6)
+             on conflict (user_id, badge_id) do nothing
+             returning 1",
+            &[
+                PgOid::from(pg_sys::UUIDOID),
+                PgOid::from(pg_sys::TEXTOID),
+                PgOid::from(pg_sys::TEXTOID),
+                PgOid::from(pg_sys::TEXTOID),
+                PgOid::from(pg_sys::TEXTOID),
+                PgOid::from(pg_sys::TEXTOID),
+            ],
+            &args,
+        )
+        .unwrap_or_else(|e| error!("aurora: award_badge: {e}"));
+        !t.is_empty()
+    });
+    if new {
+        add_points(user, badge.points);
+        record_activity(
+            user,
+            "achievement_earned",
+            &format!("Badge obtenu : {}", badge.title),
+            badge.icon,
+            serde_json::json!({ "badge_id": badge.id, "rarity": badge.rarity }),
+        );
+    }
+    new
+}

@@ -19,3 +19,4 @@ begin
     end if;
 end
 $$;
+

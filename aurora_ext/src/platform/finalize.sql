@@ -5,6 +5,7 @@
 -- and service_role, and PostgreSQL gives EXECUTE on new functions to PUBLIC. Start
 -- aurora's objects from nothing, then grant exactly what each role needs.
 revoke all on
+    aurora_settings, email_outbox, salon_join_attempts,
     profiles, salons, salon_members, salon_counter_shards, salon_invitations,
     chat_messages, message_reactions, courses, lessons, enrollments, user_lesson_progress,
     user_courses, user_stats, user_achievements, user_activities, user_progress_history,
@@ -12,12 +13,19 @@ revoke all on
     from public, anon, authenticated;
 revoke all on sequence chat_messages_id_seq, message_reactions_id_seq
     from public, anon, authenticated;
-revoke all on function
-    handle_new_user(), set_updated_at(), salon_created(), salon_member_counters(),
-    chat_message_counters(), reaction_fill_salon(), generate_share_code(),
-    fold_salon_counters(), user_is_salon_member(uuid, uuid), my_salon_ids(),
-    salon_share_code(uuid), my_profile(), get_lesson_content(uuid)
-    from public, anon, authenticated;
+-- Functions: every function of the extension starts closed to PUBLIC and anon.
+do $$
+declare f regprocedure;
+begin
+    for f in select p.oid::regprocedure from pg_proc p
+               join pg_depend d on d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e'
+               join pg_extension e on e.oid = d.refobjid and e.extname = 'aurora'
+    loop
+        execute format('revoke all on function %s from public, anon, authenticated', f);
+    end loop;
+end
+$$;
+revoke all on schema aurora_private from public, anon;
 
 -- service_role is the back office (and the edge): it bypasses RLS and may do anything.
 grant all on
@@ -27,10 +35,23 @@ grant all on
     salons_with_details, my_salons, chat_messages_with_profiles
     to service_role;
 grant all on sequence chat_messages_id_seq, message_reactions_id_seq to service_role;
+grant usage on schema aurora_private to service_role;
+grant execute on all functions in schema aurora_private to service_role;
 grant execute on function
     generate_share_code(), fold_salon_counters(), user_is_salon_member(uuid, uuid),
-    my_salon_ids(), salon_share_code(uuid), my_profile(), get_lesson_content(uuid)
+    my_salon_ids(), salon_share_code(uuid), my_profile(), get_lesson_content(uuid),
+    get_table_columns(text), check_inactive_users(), rpc_check_inactive_users(),
+    create_salon_with_code(text, text, text, text, text), join_salon_via_code(text),
+    create_salon_invitation(uuid, text, uuid, integer), accept_salon_invitation(text),
+    leave_salon(uuid), set_member_role(uuid, uuid, text), delete_message(bigint),
+    get_reply_message_info(bigint), toggle_message_reaction(bigint, text),
+    handle_message_reaction(bigint, text, text), get_message_reactions_summary(bigint),
+    get_all_message_reactions_batch(bigint[]), start_course(uuid), get_course_lessons(uuid),
+    update_lesson_progress(uuid, integer, integer, integer), record_profile_view(uuid),
+    get_leaderboard(integer), export_my_data()
     to service_role;
+grant all on aurora_settings, email_outbox to service_role;
+grant all on sequence email_outbox_id_seq to service_role;
 
 -- profiles: the public face of a member to the community. Email, Stripe ids,
 -- subscription, onboarding answers, counters and the current salon stay private
@@ -84,9 +105,28 @@ grant select on user_lesson_progress, user_courses, user_stats, user_achievement
     to authenticated;
 
 -- functions called from policies, views and clients
-grant execute on function my_salon_ids(), salon_share_code(uuid), user_is_salon_member(uuid, uuid),
-                          my_profile(), get_lesson_content(uuid)
+-- The API: the public wrappers call the Rust cores in aurora_private (which check the
+-- caller themselves), so members need those too. get_table_columns and
+-- fold_salon_counters stay with service_role.
+grant usage on schema aurora_private to authenticated;
+grant execute on all functions in schema aurora_private to authenticated;
+grant execute on function
+    my_salon_ids(), salon_share_code(uuid), user_is_salon_member(uuid, uuid), my_profile(),
+    create_salon_with_code(text, text, text, text, text), join_salon_via_code(text),
+    create_salon_invitation(uuid, text, uuid, integer), accept_salon_invitation(text),
+    leave_salon(uuid), set_member_role(uuid, uuid, text),
+    delete_message(bigint), get_reply_message_info(bigint), toggle_message_reaction(bigint, text),
+    handle_message_reaction(bigint, text, text), get_message_reactions_summary(bigint),
+    get_all_message_reactions_batch(bigint[]),
+    handle_user_signin(), handle_user_signout(), update_user_activity(), rpc_update_activity(),
+    rpc_set_manual_status(text), check_inactive_users(), rpc_check_inactive_users(),
+    get_lesson_content(uuid), start_course(uuid), get_course_lessons(uuid),
+    update_lesson_progress(uuid, integer, integer, integer),
+    get_leaderboard(integer), record_profile_view(uuid),
+    export_my_data(), delete_my_account()
     to authenticated;
+-- limits are no secret: clients show them
+grant select on aurora_settings to authenticated;
 
 -- pg_dump ------------------------------------------------------------------------------
 -- Extension tables are not dumped unless registered: register every one, so a dump and
@@ -111,6 +151,10 @@ select pg_catalog.pg_extension_config_dump('user_activities', '');
 select pg_catalog.pg_extension_config_dump('user_progress_history', '');
 select pg_catalog.pg_extension_config_dump('chat_messages_id_seq', '');
 select pg_catalog.pg_extension_config_dump('message_reactions_id_seq', '');
+select pg_catalog.pg_extension_config_dump('aurora_settings', '');
+select pg_catalog.pg_extension_config_dump('email_outbox', '');
+select pg_catalog.pg_extension_config_dump('email_outbox_id_seq', '');
+select pg_catalog.pg_extension_config_dump('salon_join_attempts', '');
 
 -- Realtime -----------------------------------------------------------------------------
 do $$

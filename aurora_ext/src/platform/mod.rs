@@ -1,4 +1,5 @@
 //! Cross-domain plumbing: cached SPI plans, who is calling, shared trigger helpers.
+pub mod api;
 pub mod caller;
 pub mod error;
 pub mod spi;

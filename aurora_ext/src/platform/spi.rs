@@ -52,3 +52,16 @@ pub fn counter_shard() -> i16 {
     // SAFETY: MyProcPid is set once at backend start and only read afterwards.
     (unsafe { pgrx::pg_sys::MyProcPid }.rem_euclid(SHARDS)) as i16
 }
+
+/// The first column of the first row, or `None` when the statement yields no row (pgrx's
+/// `Spi::get_one` treats an empty result as an error).
+pub fn one<T: pgrx::FromDatum + pgrx::IntoDatum>(sql: &str, args: &[DatumWithOid<'_>]) -> Option<T> {
+    pgrx::Spi::connect_mut(|client| {
+        let table = client.update(sql, None, args).unwrap_or_else(|e| pgrx::error!("aurora: {e}"));
+        if table.is_empty() {
+            None
+        } else {
+            table.first().get::<T>(1).unwrap_or_else(|e| pgrx::error!("aurora: {e}"))
+        }
+    })
+}

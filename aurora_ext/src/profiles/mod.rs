@@ -152,3 +152,4 @@ mod tests {
         assert_eq!(fresh, Ok(Some(true)));
     }
 }
+pub mod presence;

@@ -22,6 +22,9 @@ create table profiles (
     last_activity timestamptz,
     last_activity_reset timestamptz,
     status_updated_at timestamptz,
+    -- when automatic presence turns offline: last_activity + auto_offline_after, kept by
+    -- the heartbeat so the sweep is an index range scan over exactly the stale users
+    presence_expires_at timestamptz,
     current_salon_id uuid,  -- fk added in salons/schema.sql
     onboarding_completed boolean not null default false,
     onboarding_answers jsonb check (pg_column_size(onboarding_answers) <= 65536),
@@ -46,5 +49,5 @@ create index idx_profiles_status on profiles (presence_status);
 create index idx_profiles_last_activity on profiles (last_activity);
 -- The inactivity sweep only ever looks at users who are not offline and not pinned to a
 -- manual status: index just those, so a sweep costs what changes, not what exists.
-create index idx_profiles_presence_sweep on profiles (last_activity)
+create index idx_profiles_presence_sweep on profiles (presence_expires_at)
     where presence_status <> 'offline' and not is_manual_status;

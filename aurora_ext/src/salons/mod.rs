@@ -202,3 +202,4 @@ pub fn fold_salon_counters() -> i64 {
     .unwrap_or_else(|e| error!("aurora: fold_salon_counters: {e}"))
     .unwrap_or(0)
 }
+pub mod api;

@@ -72,3 +72,10 @@ create index idx_salon_invitations_salon_id on salon_invitations (salon_id, crea
 create index idx_salon_invitations_invitee_id on salon_invitations (invitee_id)
     where invitee_id is not null;
 create index idx_salon_invitations_invited_by on salon_invitations (invited_by);
+
+-- Join attempts with a wrong code, per user, for rate limiting (pruned as they age out).
+create table salon_join_attempts (
+    user_id uuid not null references auth.users (id) on delete cascade,
+    attempted_at timestamptz not null default now()
+);
+create index idx_salon_join_attempts_user on salon_join_attempts (user_id, attempted_at);

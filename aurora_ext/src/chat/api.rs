@@ -1,0 +1,375 @@
+//! Chat RPCs: the freemium message quota (checked by the insert trigger), soft delete,
+//! reply previews, reactions and their per-message summaries.
+use crate::gamification::award_badge;
+use crate::platform::api::{json_one, require_user, require_user_or_raise, respond, settings, ApiError, ApiResult};
+use crate::platform::error::raise;
+use crate::platform::spi::{plan_slot, run};
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::PgOid;
+use pgrx::prelude::*;
+use pgrx::JsonB;
+use serde_json::{json, Value};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Counts a message against the author's day (midnight Europe/Paris) and says whether
+/// she may post it: `null` if yes, an error value if her freemium quota is spent. The
+/// message that reaches the quota records the conversion trigger, so the record
+/// survives (the refused attempt after it is rolled back with its error).
+#[pg_extern(schema = "aurora_private", volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn claim_message_quota(user_id: pgrx::Uuid) -> Option<JsonB> {
+    let limit = settings().freemium_daily_messages;
+    let counted = Spi::connect_mut(|client| {
+        let args: [DatumWithOid; 2] = [user_id.into(), limit.into()];
+        let t = run(
+            client,
+            plan_slot!(),
+            // every condition reads the row being updated (re-read after a concurrent
+            // post by the same member), so the count stays exact
+            "update public.profiles p
+                set daily_chat_count = case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then 1 else p.daily_chat_count + 1 end,
+                    daily_profile_views = case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then 0 else p.daily_profile_views end,
+                    last_activity_reset = case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then now() else p.last_activity_reset end,
+                    conversion_triggers = case
+                        when p.subscription_type = 'freemium'
+                             and (case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then 1 else p.daily_chat_count + 1 end) = $2
+                        then p.conversion_triggers || jsonb_build_array(jsonb_build_object(
+                                 'type', 'daily_message_limit', 'limit', $2, 'at', now()))
+                        else p.conversion_triggers end
+              where p.id = $1
+                and (p.subscription_type <> 'freemium' or coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) or p.daily_chat_count < $2)
+             returning p.daily_chat_count",
+            &[PgOid::from(pg_sys::UUIDOID), PgOid::from(pg_sys::INT4OID)],
+            &args,
+        )
+        .unwrap_or_else(|e| error!("aurora: claim_message_quota: {e}"));
+        !t.is_empty()
+    });
+    if counted {
+        Spi::connect_mut(|client| {
+            let args: [DatumWithOid; 1] = [user_id.into()];
+            run(
+                client,
+                plan_slot!(),
+                "insert into public.user_progress_history as h (user_id, activity_date, messages_sent)
+                 values ($1, (now() at time zone 'Europe/Paris')::date, 1)
+                 on conflict (user_id, activity_date) do update set messages_sent = h.messages_sent + 1",
+                &[PgOid::from(pg_sys::UUIDOID)],
+                &args,
+            )
+            .unwrap_or_else(|e| error!("aurora: {e}"));
+        });
+        award_badge(user_id, "first_message");
+        return None;
+    }
+    let exists = Spi::get_one_with_args::<bool>(
+        "select exists (select 1 from public.profiles where id = $1)",
+        &[user_id.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false);
+    let err = if exists {
+        ApiError::PaymentRequired(
+            "daily message limit reached".into(),
+            format!("freemium members can send {limit} messages a day; the count resets at midnight (Paris)"),
+            "Vous avez atteint la limite de messages du jour. Passez à Premium pour échanger sans limite.",
+        )
+    } else {
+        ApiError::Forbidden("no profile for this user".into(), "Profil introuvable.")
+    };
+    Some(respond(Err(err)))
+}
+
+/// What the caller may do with a message: (salon, author, is_deleted, caller's role).
+/// `None` when the message does not exist or is in a salon she is not a member of.
+fn message_access(message_id: i64, me: pgrx::Uuid) -> Option<(pgrx::Uuid, pgrx::Uuid, bool, String)> {
+    Spi::connect_mut(|client| {
+        let args: [DatumWithOid; 2] = [message_id.into(), me.into()];
+        let t = run(
+            client,
+            plan_slot!(),
+            "select m.salon_id, m.user_id, m.is_deleted, sm.role
+               from public.chat_messages m
+               join public.salon_members sm on sm.salon_id = m.salon_id and sm.user_id = $2
+              where m.id = $1",
+            &[PgOid::from(pg_sys::INT8OID), PgOid::from(pg_sys::UUIDOID)],
+            &args,
+        )
+        .unwrap_or_else(|e| error!("aurora: {e}"));
+        if t.is_empty() {
+            return None;
+        }
+        let r = t.first();
+        Some((
+            r.get::<pgrx::Uuid>(1).ok().flatten()?,
+            r.get::<pgrx::Uuid>(2).ok().flatten()?,
+            r.get::<bool>(3).ok().flatten()?,
+            r.get::<String>(4).ok().flatten()?,
+        ))
+    })
+}
+
+fn delete(message_id: Option<i64>) -> ApiResult {
+    let me = require_user()?;
+    let id = message_id.ok_or_else(|| ApiError::Invalid("message_id is required".into(), "Message manquant."))?;
+    let Some((salon, author, deleted, role)) = message_access(id, me) else {
+        return Err(ApiError::NotFound("message not found", "Ce message n'existe pas."));
+    };
+    if author != me && role != "owner" && role != "moderator" {
+        return Err(ApiError::Forbidden(
+            "only the author, the salon owner or a moderator can delete a message".into(),
+            "Vous ne pouvez supprimer que vos propres messages.",
+        ));
+    }
+    if !deleted {
+        Spi::run_with_args(
+            "update public.chat_messages set is_deleted = true, deleted_at = now()
+              where salon_id = $1 and id = $2 and not is_deleted",
+            &[salon.into(), id.into()],
+        )
+        .unwrap_or_else(|e| error!("aurora: {e}"));
+    }
+    Ok(json!({ "id": id, "salon_id": salon.to_string(), "is_deleted": true }))
+}
+
+#[pg_extern(schema = "aurora_private", name = "delete_message", volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn delete_message_core(message_id: Option<i64>) -> JsonB {
+    respond(delete(message_id))
+}
+
+fn reply_info(message_id: Option<i64>) -> ApiResult {
+    let me = require_user()?;
+    let id = message_id.ok_or_else(|| ApiError::Invalid("message_id is required".into(), "Message manquant."))?;
+    if message_access(id, me).is_none() {
+        return Err(ApiError::NotFound("message not found", "Ce message n'existe pas."));
+    }
+    Ok(json_one(
+        "select jsonb_build_object(
+                    'id', m.id, 'salon_id', m.salon_id, 'user_id', m.user_id,
+                    'author_name', p.full_name, 'author_avatar', p.avatar_url,
+                    'excerpt', case when m.is_deleted then null
+                                    when char_length(m.content) > 120 then left(m.content, 119) || '…'
+                                    else m.content end,
+                    'is_deleted', m.is_deleted, 'created_at', m.created_at)
+           from public.chat_messages m left join public.profiles p on p.id = m.user_id
+          where m.id = $1",
+        &[id.into()],
+    )
+    .unwrap_or(Value::Null))
+}
+
+#[pg_extern(schema = "aurora_private", name = "get_reply_message_info", stable, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn get_reply_message_info_core(message_id: Option<i64>) -> JsonB {
+    respond(reply_info(message_id))
+}
+
+/// One emoji: a single extended grapheme cluster made of emoji code points (with their
+/// joiners, variation selectors, skin tones, keycaps and tags), at most 32 bytes.
+pub fn valid_emoji(e: &str) -> bool {
+    if e.is_empty() || e.len() > 32 || e.graphemes(true).count() != 1 {
+        return false;
+    }
+    let pictographic = |c: char| {
+        matches!(c as u32,
+            0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2300..=0x23FF | 0x2B00..=0x2BFF
+            | 0x2190..=0x21FF | 0x2934..=0x2935 | 0x3030 | 0x303D | 0x3297 | 0x3299
+            | 0x00A9 | 0x00AE | 0x203C | 0x2049 | 0x2122 | 0x2139 | 0x24C2 | 0x25AA..=0x25FE)
+    };
+    let joiner = |c: char| matches!(c as u32, 0x200D | 0xFE0F | 0xFE0E | 0x20E3 | 0xE0020..=0xE007F);
+    let keycap_base = |c: char| c.is_ascii_digit() || c == '#' || c == '*';
+    let chars: Vec<char> = e.chars().collect();
+    let has_picto = chars.iter().any(|&c| pictographic(c));
+    let is_keycap = chars.contains(&'\u{20E3}') && keycap_base(chars[0]);
+    (has_picto || is_keycap)
+        && chars.iter().all(|&c| pictographic(c) || joiner(c) || (is_keycap && keycap_base(c)))
+}
+
+fn check_emoji(emoji: Option<String>) -> Result<String, ApiError> {
+    let emoji = emoji.unwrap_or_default();
+    if valid_emoji(&emoji) {
+        Ok(emoji)
+    } else {
+        Err(ApiError::Invalid("emoji must be a single emoji".into(), "Réaction invalide."))
+    }
+}
+
+fn reaction_count(salon: pgrx::Uuid, id: i64, emoji: &str) -> i64 {
+    Spi::get_one_with_args::<i64>(
+        "select count(*) from public.message_reactions where salon_id = $1 and message_id = $2 and emoji = $3",
+        &[salon.into(), id.into(), emoji.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(0)
+}
+
+/// Adds or removes the caller's reaction; `want` None toggles. Safe under concurrent
+/// calls: the unique key decides, and a lost race reads as the state it lost to.
+fn react(message_id: Option<i64>, emoji: Option<String>, want: Option<bool>) -> ApiResult {
+    let me = require_user()?;
+    let id = message_id.ok_or_else(|| ApiError::Invalid("message_id is required".into(), "Message manquant."))?;
+    let emoji = check_emoji(emoji)?;
+    let Some((salon, _, deleted, _)) = message_access(id, me) else {
+        return Err(ApiError::NotFound("message not found", "Ce message n'existe pas."));
+    };
+    if deleted {
+        return Err(ApiError::NotFound("message not found", "Ce message a été supprimé."));
+    }
+    let args = || -> [DatumWithOid<'static>; 4] { [salon.into(), id.into(), me.into(), emoji.clone().into()] };
+    let removed = if want != Some(true) {
+        Spi::get_one_with_args::<bool>(
+            "with d as (delete from public.message_reactions
+                         where salon_id = $1 and message_id = $2 and user_id = $3 and emoji = $4 returning 1)
+             select exists (select 1 from d)",
+            &args(),
+        )
+        .unwrap_or_else(|e| error!("aurora: {e}"))
+        .unwrap_or(false)
+    } else {
+        false
+    };
+    let action = if removed {
+        "removed"
+    } else if want == Some(false) {
+        "unchanged"
+    } else {
+        Spi::run_with_args(
+            "insert into public.message_reactions (salon_id, message_id, user_id, emoji)
+             values ($1, $2, $3, $4) on conflict do nothing",
+            &args(),
+        )
+        .unwrap_or_else(|e| error!("aurora: {e}"));
+        "added"
+    };
+    Ok(json!({
+        "message_id": id,
+        "emoji": emoji,
+        "action": action,
+        "reacted": action == "added",
+        "count": reaction_count(salon, id, &emoji),
+    }))
+}
+
+#[pg_extern(schema = "aurora_private", name = "toggle_message_reaction", volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn toggle_message_reaction_core(message_id: Option<i64>, emoji: Option<String>) -> JsonB {
+    respond(react(message_id, emoji, None))
+}
+
+#[pg_extern(schema = "aurora_private", name = "handle_message_reaction", volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn handle_message_reaction_core(message_id: Option<i64>, emoji: Option<String>, action: Option<String>) -> JsonB {
+    let want = match action.as_deref() {
+        Some("add") => Some(true),
+        Some("remove") => Some(false),
+        _ => {
+            return respond(Err(ApiError::Invalid("action must be add or remove".into(), "Action invalide.")))
+        }
+    };
+    respond(react(message_id, emoji, want))
+}
+
+type Summary = TableIterator<
+    'static,
+    (
+        name!(message_id, i64),
+        name!(emoji, String),
+        name!(count, i32),
+        name!(reacted_by_me, bool),
+        name!(reactors, JsonB),
+    ),
+>;
+
+/// Per message and emoji: count, whether the caller reacted, the first three reactors.
+/// SECURITY INVOKER: RLS decides what the caller sees, so messages of salons she is not
+/// in, and deleted messages, are silently absent.
+fn summaries(ids: Vec<i64>) -> Summary {
+    let me = require_user_or_raise();
+    if ids.len() > 500 {
+        raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "at most 500 message ids per call",
+            None,
+            Some("Trop de messages demandés à la fois."),
+        );
+    }
+    let rows = Spi::connect_mut(|client| {
+        let args: [DatumWithOid; 2] = [ids.into(), me.into()];
+        let t = run(
+            client,
+            plan_slot!(),
+            "select r.message_id, r.emoji, count(*)::int, bool_or(r.user_id = $2),
+                    jsonb_path_query_array(
+                        jsonb_agg(jsonb_build_object('user_id', r.user_id, 'full_name', p.full_name)
+                                  order by r.created_at, r.id),
+                        '$[0 to 2]')
+               from public.message_reactions r
+               join public.chat_messages m on m.salon_id = r.salon_id and m.id = r.message_id
+               left join public.profiles p on p.id = r.user_id
+              where r.message_id = any($1)
+              group by r.message_id, r.emoji
+              order by r.message_id, min(r.created_at), r.emoji",
+            &[PgOid::from(pg_sys::INT8ARRAYOID), PgOid::from(pg_sys::UUIDOID)],
+            &args,
+        )
+        .unwrap_or_else(|e| error!("aurora: reactions summary: {e}"));
+        t.map(|row| {
+            (
+                row.get::<i64>(1).ok().flatten().unwrap_or_default(),
+                row.get::<String>(2).ok().flatten().unwrap_or_default(),
+                row.get::<i32>(3).ok().flatten().unwrap_or_default(),
+                row.get::<bool>(4).ok().flatten().unwrap_or_default(),
+                row.get::<JsonB>(5).ok().flatten().unwrap_or(JsonB(json!([]))),
+            )
+        })
+        .collect::<Vec<_>>()
+    });
+    TableIterator::new(rows)
+}
+
+#[pg_extern(stable)]
+fn get_message_reactions_summary(message_id: i64) -> TableIterator<
+    'static,
+    (
+        name!(message_id, i64),
+        name!(emoji, String),
+        name!(count, i32),
+        name!(reacted_by_me, bool),
+        name!(reactors, JsonB),
+    ),
+> {
+    summaries(vec![message_id])
+}
+
+#[pg_extern(stable)]
+fn get_all_message_reactions_batch(message_ids: Vec<Option<i64>>) -> TableIterator<
+    'static,
+    (
+        name!(message_id, i64),
+        name!(emoji, String),
+        name!(count, i32),
+        name!(reacted_by_me, bool),
+        name!(reactors, JsonB),
+    ),
+> {
+    summaries(message_ids.into_iter().flatten().collect())
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use super::valid_emoji;
+
+    #[pgrx::pg_test]
+    fn emoji_validation() {
+        for ok in ["❤️", "👍", "👍🏽", "👩‍👩‍👧", "🇫🇷", "1️⃣", "🏳️‍🌈", "☕", "🌸"] {
+            assert!(valid_emoji(ok), "{ok:?} should be accepted");
+        }
+        for bad in ["", "a", "ok", "👍👍", "❤️ ", " ", "1", "é", "<3", "👍a"] {
+            assert!(!valid_emoji(bad), "{bad:?} should be refused");
+        }
+    }
+}

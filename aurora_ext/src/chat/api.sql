@@ -1,0 +1,38 @@
+-- chat: the insert guard and the RPCs (cores in chat/api.rs) -----------------------------
+
+-- BEFORE INSERT: trims the text and counts it against the author's day. Raising PT402
+-- has to happen here, in PL/pgSQL (see platform/api.sql).
+create function chat_messages_guard() returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    refused jsonb;
+begin
+    new.content := btrim(new.content);
+    refused := aurora_private.claim_message_quota(new.user_id);
+    if refused is not null then
+        perform aurora_private.unwrap(refused);
+    end if;
+    return new;
+end
+$$;
+
+create trigger chat_messages_guard before insert on chat_messages
+    for each row execute function chat_messages_guard();
+
+create function delete_message(message_id bigint)
+returns jsonb language sql volatile set search_path = pg_catalog, pg_temp
+as $$ select aurora_private.unwrap(aurora_private.delete_message(message_id)) $$;
+
+create function get_reply_message_info(message_id bigint)
+returns jsonb language sql stable set search_path = pg_catalog, pg_temp
+as $$ select aurora_private.unwrap(aurora_private.get_reply_message_info(message_id)) $$;
+
+create function toggle_message_reaction(message_id bigint, emoji text)
+returns jsonb language sql volatile set search_path = pg_catalog, pg_temp
+as $$ select aurora_private.unwrap(aurora_private.toggle_message_reaction(message_id, emoji)) $$;
+
+create function handle_message_reaction(message_id bigint, emoji text, action text)
+returns jsonb language sql volatile set search_path = pg_catalog, pg_temp
+as $$ select aurora_private.unwrap(aurora_private.handle_message_reaction(message_id, emoji, action)) $$;

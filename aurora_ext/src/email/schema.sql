@@ -1,0 +1,23 @@
+-- email outbox ------------------------------------------------------------------------
+
+-- Every email the product sends is a row first; the edge delivers it (Brevo) with
+-- retries. The idempotency key makes "queue it" safe to repeat: a deed mails once.
+create table email_outbox (
+    id bigserial primary key,
+    template text not null check (template in ('welcome', 'email-verification', 'password-reset',
+                                               'payment-success', 'subscription-reminder',
+                                               'course-completion', 'payment-failed')),
+    user_id uuid references auth.users (id) on delete set null,
+    recipient_email text not null check (recipient_email ~ '^[^@\s]+@[^@\s]+$'),
+    params jsonb not null default '{}'::jsonb,
+    idempotency_key text not null unique,
+    status text not null default 'pending'
+        check (status in ('pending', 'sending', 'sent', 'captured', 'failed')),
+    attempts integer not null default 0 check (attempts >= 0),
+    next_attempt_at timestamptz not null default now(),
+    last_error text,
+    created_at timestamptz not null default now(),
+    sent_at timestamptz
+);
+create index idx_email_outbox_due on email_outbox (next_attempt_at) where status = 'pending';
+create index idx_email_outbox_user on email_outbox (user_id);

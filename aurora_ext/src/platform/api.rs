@@ -1,0 +1,134 @@
+//! The shape of an API function. A Rust core returns `{"ok": value}` or
+//! `{"error": {code, message, detail, hint}}`; the public wrapper (SQL) passes `ok` on or
+//! raises the error with its SQLSTATE. The detour exists because pgrx re-raises any
+//! SQLSTATE outside PostgreSQL's own list as XX000, and PostgREST needs PT402, PT404,
+//! PT429… to answer 402, 404, 429.
+use crate::platform::caller::Caller;
+use pgrx::prelude::*;
+use pgrx::JsonB;
+use serde_json::{json, Value};
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// No signed-in user (42501: PostgREST answers 401 to anon, 403 otherwise).
+    Unauthenticated,
+    /// Signed in, not allowed (42501 → 403).
+    Forbidden(String, &'static str),
+    /// Bad input (22023 → 400).
+    Invalid(String, &'static str),
+    /// Nothing there, or nothing the caller may see (PT404).
+    NotFound(&'static str, &'static str),
+    /// A freemium limit (PT402).
+    PaymentRequired(String, String, &'static str),
+    /// Too many attempts (PT429).
+    RateLimited(String, &'static str),
+    /// Existed, but no longer usable (PT410).
+    Gone(&'static str, &'static str),
+}
+
+pub type ApiResult = Result<Value, ApiError>;
+
+impl ApiError {
+    fn parts(self) -> (&'static str, String, Option<String>, &'static str) {
+        match self {
+            ApiError::Unauthenticated => (
+                "42501",
+                "sign in first".into(),
+                None,
+                "Connectez-vous pour continuer.",
+            ),
+            ApiError::Forbidden(m, h) => ("42501", m, None, h),
+            ApiError::Invalid(m, h) => ("22023", m, None, h),
+            ApiError::NotFound(m, h) => ("PT404", m.into(), None, h),
+            ApiError::PaymentRequired(m, d, h) => ("PT402", m, Some(d), h),
+            ApiError::RateLimited(m, h) => ("PT429", m, None, h),
+            ApiError::Gone(m, h) => ("PT410", m.into(), None, h),
+        }
+    }
+}
+
+/// The value a core returns to its wrapper.
+pub fn respond(result: ApiResult) -> JsonB {
+    JsonB(match result {
+        Ok(value) => json!({ "ok": value }),
+        Err(e) => {
+            let (code, message, detail, hint) = e.parts();
+            json!({ "error": { "code": code, "message": message, "detail": detail, "hint": hint } })
+        }
+    })
+}
+
+/// The signed-in user, or `Unauthenticated`.
+pub fn require_user() -> Result<pgrx::Uuid, ApiError> {
+    match Caller::current() {
+        Caller::User(uid) => Ok(uid),
+        _ => Err(ApiError::Unauthenticated),
+    }
+}
+
+/// Same, for functions that raise directly (standard SQLSTATEs only).
+pub fn require_user_or_raise() -> pgrx::Uuid {
+    match Caller::current() {
+        Caller::User(uid) => uid,
+        _ => crate::platform::error::raise(
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            "sign in first",
+            None,
+            Some("Connectez-vous pour continuer."),
+        ),
+    }
+}
+
+/// Product limits and defaults (aurora_settings).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub freemium_daily_messages: i32,
+    pub freemium_daily_profile_views: i32,
+    pub freemium_salons_created: i32,
+    pub freemium_salons_joined: i32,
+    pub join_attempts_per_window: i32,
+    pub join_attempt_window_seconds: i32,
+    pub invitation_days: i32,
+    pub lesson_completion_threshold: i32,
+}
+
+pub fn settings() -> Settings {
+    let v = Spi::get_one::<JsonB>("select to_jsonb(s) from public.aurora_settings s")
+        .ok()
+        .flatten()
+        .map(|j| j.0)
+        .unwrap_or_else(|| error!("aurora: aurora_settings has no row"));
+    let get = |k: &str| v.get(k).and_then(Value::as_i64).unwrap_or_else(|| error!("aurora: setting {k} missing")) as i32;
+    Settings {
+        freemium_daily_messages: get("freemium_daily_messages"),
+        freemium_daily_profile_views: get("freemium_daily_profile_views"),
+        freemium_salons_created: get("freemium_salons_created"),
+        freemium_salons_joined: get("freemium_salons_joined"),
+        join_attempts_per_window: get("join_attempts_per_window"),
+        join_attempt_window_seconds: get("join_attempt_window_seconds"),
+        invitation_days: get("invitation_days"),
+        lesson_completion_threshold: get("lesson_completion_threshold"),
+    }
+}
+
+/// Runs a statement that yields one jsonb value (or none).
+pub fn json_one(sql: &str, args: &[pgrx::datum::DatumWithOid<'_>]) -> Option<Value> {
+    crate::platform::spi::one::<JsonB>(sql, args).map(|j| j.0)
+}
+
+/// Trimmed text within `max` characters; empty is `None`.
+pub fn optional_text(value: Option<String>, field: &str, max: usize) -> Result<Option<String>, ApiError> {
+    match value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+        Some(v) if v.chars().count() > max => Err(ApiError::Invalid(
+            format!("{field} is longer than {max} characters"),
+            "Ce texte est trop long.",
+        )),
+        other => Ok(other),
+    }
+}
+
+pub fn required_text(value: Option<String>, field: &str, max: usize) -> Result<String, ApiError> {
+    optional_text(value, field, max)?.ok_or_else(|| {
+        ApiError::Invalid(format!("{field} is required"), "Ce champ est obligatoire.")
+    })
+}

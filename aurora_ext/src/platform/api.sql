@@ -1,0 +1,28 @@
+-- The public face of a Rust core: pass its `ok` on, or raise its error with the SQLSTATE
+-- PostgREST turns into the HTTP status (42501 → 401/403, 22023 → 400, PT402 → 402,
+-- PT404 → 404, PT410 → 410, PT429 → 429).
+create function aurora_private.unwrap(result jsonb) returns jsonb
+language plpgsql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if result ? 'error' then
+        raise exception using
+            errcode = result #>> '{error,code}',
+            message = result #>> '{error,message}',
+            detail = coalesce(result #>> '{error,detail}', ''),
+            hint = coalesce(result #>> '{error,hint}', '');
+    end if;
+    return result -> 'ok';
+end
+$$;
+
+-- settings are readable by members (clients show the limits), written by service_role
+alter table aurora_settings enable row level security;
+create policy aurora_settings_select on aurora_settings for select to authenticated using (true);
+create trigger aurora_settings_updated_at before update on aurora_settings
+    for each row execute function set_updated_at();
+
+-- the outbox and the join attempts are aurora's bookkeeping: no client policy at all
+alter table email_outbox enable row level security;
+alter table salon_join_attempts enable row level security;

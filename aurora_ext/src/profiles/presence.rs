@@ -1,0 +1,187 @@
+//! Presence: sign-in and sign-out, the heartbeat, manual status, and the sweep that turns
+//! idle members offline. Automatic presence expires at `presence_expires_at`
+//! (last activity + `auto_offline_after`); a manual status never expires.
+use crate::gamification::award_badge;
+use crate::platform::api::require_user_or_raise;
+use crate::platform::error::raise;
+use crate::platform::spi::{plan_slot, run};
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::PgOid;
+use pgrx::prelude::*;
+use pgrx::JsonB;
+
+const STATUSES: [&str; 4] = ["online", "away", "busy", "offline"];
+
+fn presence_json(me: pgrx::Uuid) -> JsonB {
+    crate::platform::spi::one::<JsonB>(
+        "select jsonb_build_object('presence_status', presence_status, 'is_manual_status', is_manual_status,
+                                   'last_activity', last_activity, 'presence_expires_at', presence_expires_at)
+           from public.profiles where id = $1",
+        &[me.into()],
+    )
+    .unwrap_or(JsonB(serde_json::Value::Null))
+}
+
+/// The heartbeat: activity now; automatic presence comes back online.
+fn touch(me: pgrx::Uuid) {
+    Spi::connect_mut(|client| {
+        let args: [DatumWithOid; 1] = [me.into()];
+        run(
+            client,
+            plan_slot!(),
+            "update public.profiles
+                set last_activity = now(),
+                    presence_expires_at = now() + make_interval(secs => auto_offline_after),
+                    status_updated_at = case when not is_manual_status and presence_status <> 'online'
+                                             then now() else status_updated_at end,
+                    presence_status = case when is_manual_status then presence_status else 'online' end,
+                    status = case when is_manual_status then status else 'online' end
+              where id = $1",
+            &[PgOid::from(pg_sys::UUIDOID)],
+            &args,
+        )
+        .unwrap_or_else(|e| error!("aurora: heartbeat: {e}"));
+    });
+}
+
+#[pg_extern(volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn update_user_activity() -> JsonB {
+    let me = require_user_or_raise();
+    touch(me);
+    presence_json(me)
+}
+
+/// The seed's name for the heartbeat.
+#[pg_extern(volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn rpc_update_activity() -> JsonB {
+    update_user_activity()
+}
+
+/// Sign-in: a heartbeat, and the daily streak (Paris calendar days): the same day keeps
+/// it, the next day extends it, a gap restarts it. Milestones 3/7/30/100 earn badges.
+#[pg_extern(volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn handle_user_signin() -> JsonB {
+    let me = require_user_or_raise();
+    touch(me);
+    let streak = crate::platform::spi::one::<i32>(
+        "with today as (select (now() at time zone 'Europe/Paris')::date as d)
+         update public.user_stats s
+            set streak_days = case when s.last_streak_date = today.d then s.streak_days
+                                   when s.last_streak_date = today.d - 1 then s.streak_days + 1
+                                   else 1 end,
+                longest_streak_days = greatest(s.longest_streak_days,
+                                   case when s.last_streak_date = today.d then s.streak_days
+                                        when s.last_streak_date = today.d - 1 then s.streak_days + 1
+                                        else 1 end),
+                last_streak_date = today.d
+           from today
+          where s.user_id = $1
+         returning s.streak_days",
+        &[me.into()],
+    )
+    .unwrap_or(0);
+    for (days, badge) in [(3, "streak_3"), (7, "streak_7"), (30, "streak_30"), (100, "streak_100")] {
+        if streak >= days {
+            award_badge(me, badge);
+        }
+    }
+    let mut out = presence_json(me).0;
+    out["streak_days"] = streak.into();
+    JsonB(out)
+}
+
+#[pg_extern(volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn handle_user_signout() -> JsonB {
+    let me = require_user_or_raise();
+    Spi::run_with_args(
+        "update public.profiles
+            set presence_status = 'offline', status = 'offline', is_manual_status = false,
+                presence_expires_at = null, status_updated_at = now()
+          where id = $1",
+        &[me.into()],
+    )
+    .unwrap_or_else(|e| error!("aurora: {e}"));
+    presence_json(me)
+}
+
+/// A status chosen by hand (online, away, busy, offline) stays until changed; `null`
+/// hands presence back to activity.
+#[pg_extern(volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn rpc_set_manual_status(status: default!(Option<String>, "NULL")) -> JsonB {
+    let me = require_user_or_raise();
+    match status.as_deref() {
+        None => {
+            Spi::run_with_args(
+                "update public.profiles set is_manual_status = false where id = $1",
+                &[me.into()],
+            )
+            .unwrap_or_else(|e| error!("aurora: {e}"));
+            touch(me);
+        }
+        Some(s) if STATUSES.contains(&s) => {
+            Spi::run_with_args(
+                "update public.profiles
+                    set presence_status = $2, status = $2, is_manual_status = true,
+                        status_updated_at = now(), last_activity = now()
+                  where id = $1",
+                &[me.into(), s.into()],
+            )
+            .unwrap_or_else(|e| error!("aurora: {e}"));
+        }
+        Some(_) => raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "status must be online, away, busy, offline or null",
+            None,
+            Some("Statut invalide."),
+        ),
+    }
+    presence_json(me)
+}
+
+/// Turns offline every automatic presence past its expiry; returns how many changed.
+/// An index range scan over exactly the expired rows (idx_profiles_presence_sweep), in
+/// batches, skipping rows another sweep or a heartbeat holds: cheap enough to run every
+/// few seconds, safe to run from several places at once.
+pub fn sweep() -> i64 {
+    Spi::connect_mut(|client| {
+        let t = run(
+            client,
+            plan_slot!(),
+            "with stale as (
+                 select id from public.profiles
+                  where presence_status <> 'offline' and not is_manual_status
+                    and presence_expires_at < now()
+                  order by presence_expires_at
+                  limit 50000
+                  for update skip locked
+             ), changed as (
+                 update public.profiles p
+                    set presence_status = 'offline', status = 'offline', status_updated_at = now()
+                   from stale where p.id = stale.id
+                 returning 1
+             )
+             select count(*) from changed",
+            &[],
+            &[],
+        )
+        .unwrap_or_else(|e| error!("aurora: presence sweep: {e}"));
+        t.first().get_one::<i64>().ok().flatten().unwrap_or(0)
+    })
+}
+
+#[pg_extern(volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn check_inactive_users() -> i64 {
+    sweep()
+}
+
+#[pg_extern(volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn rpc_check_inactive_users() -> i64 {
+    sweep()
+}

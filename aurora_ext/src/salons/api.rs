@@ -1,0 +1,473 @@
+//! Salon RPCs: create with a share code, join by code (rate limited), invitations,
+//! leaving (with hand-over) and roles. Cores live in aurora_private; see salons/api.sql.
+use crate::gamification::{award_badge, record_activity};
+use crate::platform::api::{
+    json_one, optional_text, require_user, required_text, respond, settings, ApiError, ApiResult,
+};
+use crate::platform::spi::one;
+use pgrx::prelude::*;
+use pgrx::JsonB;
+use serde_json::{json, Value};
+
+const SALON_JSON: &str = "
+    select to_jsonb(d) || jsonb_build_object('share_code', s.share_code, 'role', m.role,
+                                             'joined_at', m.joined_at)
+      from public.salons_with_details d
+      join public.salons s on s.id = d.id
+      left join public.salon_members m on m.salon_id = d.id and m.user_id = $2
+     where d.id = $1";
+
+fn salon_json(salon: pgrx::Uuid, me: pgrx::Uuid) -> Value {
+    json_one(SALON_JSON, &[salon.into(), me.into()]).unwrap_or(Value::Null)
+}
+
+/// (subscription_type, salons_created, salons_joined) of a user.
+fn plan_of(me: pgrx::Uuid) -> Result<(String, i32, i32), ApiError> {
+    let row = json_one(
+        "select jsonb_build_object('t', subscription_type, 'c', salons_created, 'j', salons_joined)
+           from public.profiles where id = $1",
+        &[me.into()],
+    );
+    match row {
+        Some(v) => Ok((
+            v["t"].as_str().unwrap_or("freemium").to_string(),
+            v["c"].as_i64().unwrap_or(0) as i32,
+            v["j"].as_i64().unwrap_or(0) as i32,
+        )),
+        None => Err(ApiError::NotFound("profile not found", "Votre profil est introuvable.")),
+    }
+}
+
+fn is_freemium(plan: &str) -> bool {
+    plan == "freemium"
+}
+
+fn check_join_limit(me: pgrx::Uuid) -> Result<(), ApiError> {
+    let (plan, _, joined) = plan_of(me)?;
+    let limit = settings().freemium_salons_joined;
+    if is_freemium(&plan) && joined >= limit {
+        return Err(ApiError::PaymentRequired(
+            "freemium members can join a limited number of salons".into(),
+            format!("limit: {limit} salons"),
+            "Passez à Premium pour rejoindre plus de salons.",
+        ));
+    }
+    Ok(())
+}
+
+fn valid_color(color: &str) -> bool {
+    color.len() == 7 && color.starts_with('#') && color[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn create_salon(
+    name: Option<String>,
+    description: Option<String>,
+    category: Option<String>,
+    city: Option<String>,
+    color_theme: Option<String>,
+) -> ApiResult {
+    let me = require_user()?;
+    let name = required_text(name, "name", 80)?;
+    let description = optional_text(description, "description", 1000)?;
+    let category = optional_text(category, "category", 50)?;
+    let city = optional_text(city, "city", 120)?;
+    let color = optional_text(color_theme, "color_theme", 7)?.unwrap_or_else(|| "#8B5CF6".into());
+    if !valid_color(&color) {
+        return Err(ApiError::Invalid("color_theme must be #rrggbb".into(), "Couleur invalide."));
+    }
+    let (plan, created, _) = plan_of(me)?;
+    let limit = settings().freemium_salons_created;
+    if is_freemium(&plan) && created >= limit {
+        return Err(ApiError::PaymentRequired(
+            "freemium members can create a limited number of salons".into(),
+            format!("limit: {limit} salons"),
+            "Passez à Premium pour créer d'autres salons.",
+        ));
+    }
+    // A share code collision is astronomically rare; retry on one rather than fail.
+    let mut salon = None;
+    for _ in 0..5 {
+        salon = one::<pgrx::Uuid>(
+            "insert into public.salons (name, description, category, city, color_theme, owner_id, share_code)
+             values ($1, $2, $3, $4, $5, $6, public.generate_share_code())
+             on conflict (share_code) do nothing
+             returning id",
+            &[
+                name.clone().into(),
+                description.clone().into(),
+                category.clone().into(),
+                city.clone().into(),
+                color.clone().into(),
+                me.into(),
+            ],
+        );
+        if salon.is_some() {
+            break;
+        }
+    }
+    let Some(salon) = salon else { error!("aurora: no free share code after 5 attempts") };
+    award_badge(me, "salon_founder");
+    record_activity(me, "salon_created", &format!("Salon créé : {name}"), "🏛️", json!({ "salon_id": salon.to_string() }));
+    Ok(salon_json(salon, me))
+}
+
+#[pg_extern(schema = "aurora_private", name = "create_salon_with_code", volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn create_salon_with_code_core(
+    name: Option<String>,
+    description: Option<String>,
+    category: Option<String>,
+    city: Option<String>,
+    color_theme: Option<String>,
+) -> JsonB {
+    respond(create_salon(name, description, category, city, color_theme))
+}
+
+/// Codes are shown in groups and typed by hand: ignore case, spaces and dashes.
+fn normalize_code(code: &str) -> String {
+    code.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase).collect()
+}
+
+fn join_salon(code: Option<String>) -> ApiResult {
+    let me = require_user()?;
+    let code = normalize_code(code.as_deref().unwrap_or(""));
+    if code.is_empty() || code.chars().count() > 32 {
+        return Err(ApiError::Invalid("code must be 1 to 32 characters".into(), "Code invalide."));
+    }
+    let s = settings();
+    let recent = Spi::get_one_with_args::<i64>(
+        "select count(*) from public.salon_join_attempts
+          where user_id = $1 and attempted_at > now() - make_interval(secs => $2)",
+        &[me.into(), (s.join_attempt_window_seconds as f64).into()],
+    )
+    .unwrap_or_else(|e| error!("aurora: {e}"))
+    .unwrap_or(0);
+    if recent >= s.join_attempts_per_window as i64 {
+        return Err(ApiError::RateLimited(
+            format!("too many wrong codes; try again in {} minutes", s.join_attempt_window_seconds / 60),
+            "Trop de codes erronés. Réessayez un peu plus tard.",
+        ));
+    }
+    let found = one::<pgrx::Uuid>(
+        "select s.id from public.salons s where s.share_code = $1 and s.is_active",
+        &[code.into()],
+    )
+    .map(|salon| (salon, role_in(salon, me).is_some()));
+    match found {
+        Some((salon, true)) => Ok(salon_json(salon, me)),
+        Some((salon, false)) => {
+            check_join_limit(me)?;
+            Spi::run_with_args(
+                "insert into public.salon_members (salon_id, user_id) values ($1, $2)
+                 on conflict (salon_id, user_id) do nothing",
+                &[salon.into(), me.into()],
+            )
+            .unwrap_or_else(|e| error!("aurora: {e}"));
+            record_activity(me, "salon_joined", "Nouveau salon rejoint", "🤝", json!({ "salon_id": salon.to_string() }));
+            Ok(salon_json(salon, me))
+        }
+        None => {
+            // Not an error: an error would roll back the attempt we must count.
+            Spi::run_with_args(
+                "with old as (
+                     delete from public.salon_join_attempts
+                      where user_id = $1 and attempted_at < now() - make_interval(secs => $2)
+                 )
+                 insert into public.salon_join_attempts (user_id) values ($1)",
+                &[me.into(), (s.join_attempt_window_seconds as f64).into()],
+            )
+            .unwrap_or_else(|e| error!("aurora: {e}"));
+            Ok(Value::Null)
+        }
+    }
+}
+
+#[pg_extern(schema = "aurora_private", name = "join_salon_via_code", volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn join_salon_via_code_core(code: Option<String>) -> JsonB {
+    respond(join_salon(code))
+}
+
+/// The caller's role in a salon, if she is a member of an active salon.
+fn role_in(salon: pgrx::Uuid, me: pgrx::Uuid) -> Option<String> {
+    one::<String>(
+        "select m.role from public.salon_members m where m.salon_id = $1 and m.user_id = $2",
+        &[salon.into(), me.into()],
+    )
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn invitation_token() -> String {
+    let mut buf = [0u8; 32];
+    // SAFETY: buf is a valid, writable buffer of buf.len() bytes.
+    if !unsafe { pg_sys::pg_strong_random(buf.as_mut_ptr().cast(), buf.len()) } {
+        error!("aurora: could not generate random bytes");
+    }
+    base64url(&buf)
+}
+
+fn create_invitation(
+    salon: Option<pgrx::Uuid>,
+    invitee_email: Option<String>,
+    invitee_id: Option<pgrx::Uuid>,
+    expires_in_days: Option<i32>,
+) -> ApiResult {
+    let me = require_user()?;
+    let salon = salon.ok_or_else(|| ApiError::Invalid("salon_id is required".into(), "Salon manquant."))?;
+    let email = optional_text(invitee_email, "invitee_email", 254)?.map(|e| e.to_lowercase());
+    if let Some(e) = &email {
+        let ok = e.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !e.contains(char::is_whitespace));
+        if !ok {
+            return Err(ApiError::Invalid("invitee_email is not an email address".into(), "Adresse e-mail invalide."));
+        }
+    }
+    let days = expires_in_days.unwrap_or_else(|| settings().invitation_days);
+    if !(1..=90).contains(&days) {
+        return Err(ApiError::Invalid("expires_in_days must be between 1 and 90".into(), "Durée invalide."));
+    }
+    match role_in(salon, me).as_deref() {
+        None => return Err(ApiError::NotFound("salon not found", "Salon introuvable.")),
+        Some("owner" | "moderator") => {}
+        Some(_) => {
+            return Err(ApiError::Forbidden(
+                "only the owner or a moderator can invite".into(),
+                "Seules la créatrice et les modératrices peuvent inviter.",
+            ))
+        }
+    }
+    if let Some(invitee) = invitee_id {
+        let exists = Spi::get_one_with_args::<bool>(
+            "select exists (select 1 from public.profiles where id = $1)",
+            &[invitee.into()],
+        )
+        .unwrap_or_else(|e| error!("aurora: {e}"))
+        .unwrap_or(false);
+        if !exists {
+            return Err(ApiError::NotFound("invitee not found", "Membre introuvable."));
+        }
+    }
+    let token = invitation_token();
+    let row = json_one(
+        "insert into public.salon_invitations (salon_id, invited_by, invitee_id, invitee_email, token_hash, expires_at)
+         values ($1, $2, $3, $4, sha256(convert_to($5, 'UTF8')), now() + make_interval(days => $6))
+         returning jsonb_build_object('id', id, 'salon_id', salon_id, 'invitee_id', invitee_id,
+                                      'invitee_email', invitee_email, 'expires_at', expires_at)",
+        &[salon.into(), me.into(), invitee_id.into(), email.into(), token.clone().into(), days.into()],
+    )
+    .unwrap_or(Value::Null);
+    let mut row = row;
+    row["token"] = Value::String(token);
+    Ok(row)
+}
+
+#[pg_extern(schema = "aurora_private", name = "create_salon_invitation", volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn create_salon_invitation_core(
+    salon_id: Option<pgrx::Uuid>,
+    invitee_email: Option<String>,
+    invitee_id: Option<pgrx::Uuid>,
+    expires_in_days: Option<i32>,
+) -> JsonB {
+    respond(create_invitation(salon_id, invitee_email, invitee_id, expires_in_days))
+}
+
+fn accept_invitation(token: Option<String>) -> ApiResult {
+    let me = require_user()?;
+    let token = token.unwrap_or_default();
+    let token = token.trim();
+    if token.len() < 16 || token.len() > 128 {
+        return Err(ApiError::Invalid("malformed invitation token".into(), "Invitation invalide."));
+    }
+    let inv = json_one(
+        "select jsonb_build_object('id', i.id, 'salon_id', i.salon_id, 'invitee_id', i.invitee_id,
+                                   'invitee_email', i.invitee_email, 'accepted_by', i.accepted_by,
+                                   'expired', i.expires_at <= now(), 'usable', i.revoked_at is null and s.is_active,
+                                   'my_email', (select lower(email) from public.profiles where id = $2))
+           from public.salon_invitations i join public.salons s on s.id = i.salon_id
+          where i.token_hash = sha256(convert_to($1, 'UTF8'))
+          for update of i",
+        &[token.into(), me.into()],
+    );
+    let Some(inv) = inv.filter(|i| i["usable"] == json!(true)) else {
+        return Err(ApiError::NotFound("invitation not found", "Invitation introuvable."));
+    };
+    let salon: pgrx::Uuid = inv["salon_id"]
+        .as_str()
+        .and_then(|s| pgrx::Uuid::from_slice(&parse_uuid(s)?).ok())
+        .unwrap_or_else(|| error!("aurora: bad invitation row"));
+    let me_str = me.to_string();
+    match inv["accepted_by"].as_str() {
+        Some(by) if by == me_str => return Ok(salon_json(salon, me)),
+        Some(_) => return Err(ApiError::Gone("invitation already used", "Cette invitation a déjà été utilisée.")),
+        None => {}
+    }
+    if inv["expired"] == json!(true) {
+        return Err(ApiError::Gone("invitation expired", "Cette invitation a expiré."));
+    }
+    if inv["invitee_id"].as_str().is_some_and(|id| id != me_str)
+        || inv["invitee_email"].as_str().is_some_and(|e| Some(e) != inv["my_email"].as_str())
+    {
+        return Err(ApiError::Forbidden(
+            "this invitation is for someone else".into(),
+            "Cette invitation est destinée à une autre personne.",
+        ));
+    }
+    if role_in(salon, me).is_none() {
+        check_join_limit(me)?;
+        Spi::run_with_args(
+            "insert into public.salon_members (salon_id, user_id) values ($1, $2)
+             on conflict (salon_id, user_id) do nothing",
+            &[salon.into(), me.into()],
+        )
+        .unwrap_or_else(|e| error!("aurora: {e}"));
+        record_activity(me, "salon_joined", "Nouveau salon rejoint", "🤝", json!({ "salon_id": salon.to_string() }));
+    }
+    Spi::run_with_args(
+        "update public.salon_invitations set accepted_at = now(), accepted_by = $2 where id = $1::uuid",
+        &[inv["id"].as_str().unwrap_or_default().into(), me.into()],
+    )
+    .unwrap_or_else(|e| error!("aurora: {e}"));
+    Ok(salon_json(salon, me))
+}
+
+fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+    let hex: String = s.chars().filter(|c| *c != '-').collect();
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+#[pg_extern(schema = "aurora_private", name = "accept_salon_invitation", volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn accept_salon_invitation_core(token: Option<String>) -> JsonB {
+    respond(accept_invitation(token))
+}
+
+/// Leaving. A plain member just goes. An owner hands the salon to her longest-standing
+/// moderator, else her longest-standing member; alone, she archives it on her way out.
+fn leave(salon: Option<pgrx::Uuid>) -> ApiResult {
+    let me = require_user()?;
+    let salon = salon.ok_or_else(|| ApiError::Invalid("salon_id is required".into(), "Salon manquant."))?;
+    let Some(role) = role_in(salon, me) else {
+        return Err(ApiError::NotFound("you are not a member of this salon", "Vous n'êtes pas membre de ce salon."));
+    };
+    let mut new_owner: Option<pgrx::Uuid> = None;
+    let mut archived = false;
+    if role == "owner" {
+        new_owner = one::<pgrx::Uuid>(
+            "select user_id from public.salon_members
+              where salon_id = $1 and user_id <> $2
+              order by (role = 'moderator') desc, joined_at, user_id
+              limit 1 for update",
+            &[salon.into(), me.into()],
+        );
+        match new_owner {
+            Some(heir) => Spi::run_with_args(
+                "with m as (update public.salon_members set role = 'owner' where salon_id = $1 and user_id = $2)
+                 update public.salons set owner_id = $2 where id = $1",
+                &[salon.into(), heir.into()],
+            ),
+            None => {
+                archived = true;
+                Spi::run_with_args("update public.salons set is_active = false where id = $1", &[salon.into()])
+            }
+        }
+        .unwrap_or_else(|e| error!("aurora: {e}"));
+    }
+    Spi::run_with_args(
+        "delete from public.salon_members where salon_id = $1 and user_id = $2",
+        &[salon.into(), me.into()],
+    )
+    .unwrap_or_else(|e| error!("aurora: {e}"));
+    Ok(json!({
+        "salon_id": salon.to_string(),
+        "left": true,
+        "new_owner": new_owner.map(|u| u.to_string()),
+        "archived": archived,
+    }))
+}
+
+#[pg_extern(schema = "aurora_private", name = "leave_salon", volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn leave_salon_core(salon_id: Option<pgrx::Uuid>) -> JsonB {
+    respond(leave(salon_id))
+}
+
+fn set_role(salon: Option<pgrx::Uuid>, user: Option<pgrx::Uuid>, role: Option<String>) -> ApiResult {
+    let me = require_user()?;
+    let (Some(salon), Some(user)) = (salon, user) else {
+        return Err(ApiError::Invalid("salon_id and user_id are required".into(), "Paramètres manquants."));
+    };
+    let role = role.unwrap_or_default();
+    if !matches!(role.as_str(), "owner" | "moderator" | "member") {
+        return Err(ApiError::Invalid("role must be owner, moderator or member".into(), "Rôle invalide."));
+    }
+    match role_in(salon, me).as_deref() {
+        None => return Err(ApiError::NotFound("salon not found", "Salon introuvable.")),
+        Some("owner") => {}
+        Some(_) => {
+            return Err(ApiError::Forbidden("only the owner changes roles".into(), "Seule la créatrice peut changer les rôles."))
+        }
+    }
+    if user == me {
+        return Err(ApiError::Invalid(
+            "the owner hands over by making another member owner".into(),
+            "Pour transmettre le salon, nommez une autre membre créatrice.",
+        ));
+    }
+    if role_in(salon, user).is_none() {
+        return Err(ApiError::NotFound("member not found", "Cette personne n'est pas membre du salon."));
+    }
+    let sql = if role == "owner" {
+        "with target as (update public.salon_members set role = 'owner' where salon_id = $1 and user_id = $2),
+              me as (update public.salon_members set role = 'moderator' where salon_id = $1 and user_id = $4)
+         update public.salons set owner_id = $2 where id = $1 and $3 = 'owner'"
+    } else {
+        "update public.salon_members set role = $3 where salon_id = $1 and user_id = $2 and $4 is not null"
+    };
+    Spi::run_with_args(sql, &[salon.into(), user.into(), role.clone().into(), me.into()])
+        .unwrap_or_else(|e| error!("aurora: {e}"));
+    Ok(json!({ "salon_id": salon.to_string(), "user_id": user.to_string(), "role": role }))
+}
+
+#[pg_extern(schema = "aurora_private", name = "set_member_role", volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn set_member_role_core(salon_id: Option<pgrx::Uuid>, user_id: Option<pgrx::Uuid>, role: Option<String>) -> JsonB {
+    respond(set_role(salon_id, user_id, role))
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    #[pgrx::pg_test]
+    fn share_codes_are_normalised() {
+        assert_eq!(super::normalize_code(" lyqn-7kp2 tx "), "LYQN7KP2TX");
+        assert_eq!(super::normalize_code("ß"), "SS");
+    }
+
+    #[pgrx::pg_test]
+    fn tokens_are_43_url_safe_characters() {
+        let t = super::invitation_token();
+        assert_eq!(t.len(), 43);
+        assert!(t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'), "{t}");
+        assert_ne!(t, super::invitation_token());
+        assert_eq!(super::base64url(b"\xfb\xff"), "-_8");
+        assert_eq!(super::base64url(b"foobar"), "Zm9vYmFy");
+    }
+}
