@@ -235,40 +235,43 @@ fn progress(
         .flatten()
         .unwrap_or_else(|| error!("aurora: lesson {} has no course ({})", lesson, access.course_id));
     let threshold = settings().lesson_completion_threshold;
-    // Progress only moves forward (completion, watch time); a retry or an older client
-    // state cannot undo it. `newly_completed` is true for the one call that completes.
+    // Lock her progress row first (a CTE cannot: FOR UPDATE skips a row the same
+    // statement upserts), so concurrent retries queue and exactly one sees the change.
+    let before = json_one(
+        "select jsonb_build_object('status', status, 'watch', watch_time_seconds)
+           from public.user_lesson_progress where user_id = $1 and lesson_id = $2 for update",
+        &[me.into(), lesson.into()],
+    );
+    let was_completed = before.as_ref().and_then(|b| b["status"].as_str()) == Some("completed");
+    let watch_before = before.as_ref().and_then(|b| b["watch"].as_i64()).unwrap_or(0) as i32;
+    // Progress only moves forward (completion, watch time): a retry or an older client
+    // state cannot undo it.
     let row = json_one(
-        "with old as (
-             select status, watch_time_seconds from public.user_lesson_progress
-              where user_id = $1 and lesson_id = $2 for update
-         ), up as (
-             insert into public.user_lesson_progress as p
-                 (user_id, lesson_id, status, completion_percentage, last_video_position,
-                  watch_time_seconds, started_at, completed_at)
-             values ($1, $2, case when $5 >= $6 then 'completed' else 'in_progress' end, $5, $3, $4, now(),
-                     case when $5 >= $6 then now() end)
-             on conflict (user_id, lesson_id) do update
-                set completion_percentage = greatest(p.completion_percentage, excluded.completion_percentage),
-                    last_video_position = excluded.last_video_position,
-                    watch_time_seconds = greatest(p.watch_time_seconds, excluded.watch_time_seconds),
-                    status = case when p.status = 'completed' or excluded.completion_percentage >= $6
-                                  then 'completed' else 'in_progress' end,
-                    completed_at = coalesce(p.completed_at,
-                                            case when excluded.completion_percentage >= $6 then now() end)
-             returning p.*
-         )
-         select jsonb_build_object(
-                    'lesson_id', up.lesson_id, 'status', up.status,
-                    'completion_percentage', up.completion_percentage,
-                    'last_video_position', up.last_video_position,
-                    'watch_time_seconds', up.watch_time_seconds, 'completed_at', up.completed_at,
-                    'newly_completed', up.status = 'completed' and coalesce((select status from old), '') <> 'completed',
-                    'watch_delta', up.watch_time_seconds - coalesce((select watch_time_seconds from old), 0))
-           from up",
+        "insert into public.user_lesson_progress as p
+             (user_id, lesson_id, status, completion_percentage, last_video_position,
+              watch_time_seconds, started_at, completed_at)
+         values ($1, $2, case when $5 >= $6 then 'completed' else 'in_progress' end, $5, $3, $4, now(),
+                 case when $5 >= $6 then now() end)
+         on conflict (user_id, lesson_id) do update
+            set completion_percentage = greatest(p.completion_percentage, excluded.completion_percentage),
+                last_video_position = excluded.last_video_position,
+                watch_time_seconds = greatest(p.watch_time_seconds, excluded.watch_time_seconds),
+                status = case when p.status = 'completed' or excluded.completion_percentage >= $6
+                              then 'completed' else 'in_progress' end,
+                completed_at = coalesce(p.completed_at,
+                                        case when excluded.completion_percentage >= $6 then now() end)
+         returning jsonb_build_object(
+                    'lesson_id', p.lesson_id, 'status', p.status,
+                    'completion_percentage', p.completion_percentage,
+                    'last_video_position', p.last_video_position,
+                    'watch_time_seconds', p.watch_time_seconds, 'completed_at', p.completed_at)",
         &[me.into(), lesson.into(), position.into(), watch_time.into(), completion.into(), threshold.into()],
     )
     .unwrap_or(Value::Null);
-    let newly_completed = row["newly_completed"].as_bool().unwrap_or(false);
+    let mut row = row;
+    let newly_completed = !was_completed && row["status"].as_str() == Some("completed");
+    row["newly_completed"] = newly_completed.into();
+    row["watch_delta"] = (row["watch_time_seconds"].as_i64().unwrap_or(0) - watch_before as i64).into();
     let watch_delta = row["watch_delta"].as_i64().unwrap_or(0) as i32;
     let mut course_completed = false;
     Spi::run_with_args(
@@ -298,7 +301,6 @@ fn progress(
         record_activity(me, "lesson_completed", "Leçon terminée", "✅", json!({ "lesson_id": lesson.to_string() }));
         course_completed = complete_course_if_done(me, course);
     }
-    let mut row = row;
     if let Some(obj) = row.as_object_mut() {
         obj.remove("watch_delta");
         obj.insert("course_completed".into(), course_completed.into());
@@ -309,6 +311,11 @@ fn progress(
 /// When every lesson of the course is completed: the course is completed once, pays once,
 /// and queues the congratulation email once (idempotency key per user and course).
 fn complete_course_if_done(me: pgrx::Uuid, course: pgrx::Uuid) -> bool {
+    let before = crate::platform::spi::one::<String>(
+        "select status from public.user_courses where user_id = $1 and course_id = $2 for update",
+        &[me.into(), course.into()],
+    );
+    let was_completed = before.as_deref() == Some("completed");
     let done = json_one(
         "with counts as (
              select count(*) as total,
@@ -329,7 +336,7 @@ fn complete_course_if_done(me: pgrx::Uuid, course: pgrx::Uuid) -> bool {
                     last_accessed_at = now(),
                     status = case when uc.status = 'completed' then 'completed' else excluded.status end,
                     completed_at = coalesce(uc.completed_at, excluded.completed_at)
-             returning (xmax = 0 or uc.completed_at = now()) and uc.status = 'completed' as just_completed
+             returning uc.status = 'completed' as just_completed
          )
          select jsonb_build_object('just_completed', coalesce((select just_completed from u), false),
                                    'title', (select title from public.courses where id = $2),
@@ -338,7 +345,7 @@ fn complete_course_if_done(me: pgrx::Uuid, course: pgrx::Uuid) -> bool {
         &[me.into(), course.into()],
     )
     .unwrap_or(Value::Null);
-    if done["just_completed"].as_bool() != Some(true) {
+    if was_completed || done["just_completed"].as_bool() != Some(true) {
         return false;
     }
     add_points(me, COURSE_POINTS);

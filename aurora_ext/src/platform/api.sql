@@ -13,7 +13,7 @@ begin
             detail = coalesce(result #>> '{error,detail}', ''),
             hint = coalesce(result #>> '{error,hint}', '');
     end if;
-    return result -> 'ok';
+    return nullif(result -> 'ok', 'null'::jsonb);
 end
 $$;
 

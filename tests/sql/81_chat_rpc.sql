@@ -1,0 +1,127 @@
+-- Chat RPCs as each role: the freemium message quota on plain inserts, soft delete by
+-- author/owner/moderator, reply previews, reactions (toggle, add/remove, validation)
+-- and their summaries.
+begin;
+select no_plan();
+select tests.create_user('ines', 'premium');   -- owner
+select tests.create_user('mona');              -- moderator
+select tests.create_user('claire');            -- member, freemium
+select tests.create_user('olga');              -- outsider
+select tests.create_salon('lectrices', 'ines');
+select tests.create_salon('ailleurs', 'olga');
+select tests.add_member('lectrices', 'mona', 'moderator');
+select tests.add_member('lectrices', 'claire');
+update aurora_settings set freemium_daily_messages = 3;
+create temp table msg (name text primary key, id bigint);
+grant all on msg to public;
+with m as (insert into chat_messages (salon_id, user_id, content)
+           values (tests.fx('lectrices'), tests.fx('ines'), 'Bienvenue à toutes ! ' || repeat('x', 200)) returning id)
+insert into msg select 'welcome', id from m;
+with m as (insert into chat_messages (salon_id, user_id, content)
+           values (tests.fx('ailleurs'), tests.fx('olga'), 'ailleurs') returning id)
+insert into msg select 'elsewhere', id from m;
+select tests.share_tap_state();
+
+-- the freemium quota on plain inserts ----------------------------------------------------
+select tests.act_as('claire');
+select lives_ok($$ insert into chat_messages (salon_id, content) values (tests.fx('lectrices'), '  un  ') $$, 'first message');
+select is((select content from chat_messages where user_id = tests.fx('claire')), 'un', 'content is stored trimmed');
+select lives_ok($$ insert into chat_messages (salon_id, content) values (tests.fx('lectrices'), 'deux') $$, 'second message');
+select lives_ok($$ insert into chat_messages (salon_id, content) values (tests.fx('lectrices'), 'trois') $$, 'third message');
+select throws_ok($$ insert into chat_messages (salon_id, content) values (tests.fx('lectrices'), 'quatre') $$, 'PT402',
+                 'daily message limit reached', 'the fourth message of the day is refused (402)');
+select is((select count(*)::int from chat_messages where user_id = tests.fx('claire')), 3, 'and not stored');
+select is((select jsonb_array_length(conversion_triggers) from my_profile()), 1, 'reaching the limit recorded one conversion trigger');
+select is((select conversion_triggers->0->>'type' from my_profile()), 'daily_message_limit', '… of the right kind');
+select is((select daily_chat_count from my_profile()), 3, 'the day''s count is exact');
+select is((select count(*)::int from user_achievements where badge_id = 'first_message'), 1, 'the first message earned its badge once');
+select is((select messages_sent from user_progress_history), 3, 'the day''s history counts the messages');
+select tests.act_as_admin();
+update profiles set last_activity_reset = now() - interval '1 day' where id = tests.fx('claire');
+select tests.act_as('claire');
+select lives_ok($$ insert into chat_messages (salon_id, content) values (tests.fx('lectrices'), 'demain') $$,
+                'a new day (Paris) resets the quota');
+select is((select daily_chat_count from my_profile()), 1, 'counting from one');
+select tests.act_as('ines');
+select lives_ok($$ insert into chat_messages (salon_id, content) select tests.fx('lectrices'), 'm' || g from generate_series(1, 5) g $$,
+                'premium members have no message limit');
+select tests.act_as('olga');
+select throws_ok($$ insert into chat_messages (salon_id, content) values (tests.fx('lectrices'), 'spam') $$, '42501', null,
+                 'an outsider still cannot post');
+select tests.act_as('claire');
+select is((select daily_chat_count from my_profile()), 1, 'and her refused attempts did not count against anyone');
+
+-- delete_message -------------------------------------------------------------------------
+select tests.act_as_admin();
+insert into msg select 'claire_un', id from chat_messages where content = 'un';
+insert into msg select 'claire_deux', id from chat_messages where content = 'deux';
+insert into msg select 'ines_m1', id from chat_messages where content = 'm1';
+select tests.act_as_anon();
+select throws_ok($$ select delete_message(1) $$, '42501', null, 'anon cannot delete');
+select tests.act_as('olga');
+select throws_ok($$ select delete_message((select id from msg where name = 'claire_un')) $$, 'PT404', null,
+                 'an outsider cannot even find the message');
+select tests.act_as('claire');
+select throws_ok($$ select delete_message((select id from msg where name = 'ines_m1')) $$, '42501', null,
+                 'a member cannot delete someone else''s message');
+select is(delete_message((select id from msg where name = 'claire_un'))->>'is_deleted', 'true', 'an author deletes her message');
+select is(delete_message((select id from msg where name = 'claire_un'))->>'is_deleted', 'true', 'deleting again is idempotent');
+select is((select count(*)::int from chat_messages where id = (select id from msg where name = 'claire_un')), 0, 'it disappears');
+select tests.act_as('mona');
+select is(delete_message((select id from msg where name = 'claire_deux'))->>'is_deleted', 'true', 'a moderator deletes a member''s message');
+select tests.act_as('ines');
+select is(delete_message((select id from msg where name = 'ines_m1'))->>'is_deleted', 'true', 'the owner deletes');
+select throws_ok($$ select delete_message(null) $$, '22023', null, 'a missing id is refused');
+select is((select message_count::int from salons_with_details where id = tests.fx('lectrices')),
+          (select count(*)::int from chat_messages where salon_id = tests.fx('lectrices')), 'the counter follows soft deletes');
+
+-- reply info -----------------------------------------------------------------------------
+select tests.act_as('claire');
+select is(get_reply_message_info((select id from msg where name = 'welcome'))->>'author_name', 'Ines', 'reply info names the author');
+select is(char_length(get_reply_message_info((select id from msg where name = 'welcome'))->>'excerpt'), 120, 'with a 120-character excerpt');
+select is(get_reply_message_info((select id from msg where name = 'claire_un'))->>'is_deleted', 'true', 'a deleted parent says so');
+select is(get_reply_message_info((select id from msg where name = 'claire_un'))->'excerpt', 'null'::jsonb, '… without its text');
+select throws_ok($$ select get_reply_message_info((select id from msg where name = 'elsewhere')) $$, 'PT404', null,
+                 'another salon''s message is not found');
+
+-- reactions ------------------------------------------------------------------------------
+select is(toggle_message_reaction((select id from msg where name = 'welcome'), '❤️')->>'action', 'added', 'toggle adds');
+select is(toggle_message_reaction((select id from msg where name = 'welcome'), '❤️')->>'action', 'removed', 'toggle removes');
+select is(toggle_message_reaction((select id from msg where name = 'welcome'), '❤️')->>'count', '1', 'and reports the count');
+select is(handle_message_reaction((select id from msg where name = 'welcome'), '❤️', 'add')->>'count', '1', 'add is idempotent');
+select is(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'add')->>'action', 'added', 'skin tones are one emoji');
+select is(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'remove')->>'action', 'removed', 'remove');
+select is(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'remove')->>'action', 'unchanged', 'remove is idempotent');
+select throws_ok($$ select toggle_message_reaction((select id from msg where name = 'welcome'), 'lol') $$, '22023', null, 'text is not an emoji');
+select throws_ok($$ select toggle_message_reaction((select id from msg where name = 'welcome'), '👍👍') $$, '22023', null, 'two emoji are not one');
+select throws_ok($$ select handle_message_reaction((select id from msg where name = 'welcome'), '👍', 'like') $$, '22023', null, 'unknown action refused');
+select throws_ok($$ select toggle_message_reaction((select id from msg where name = 'claire_un'), '👍') $$, 'PT404', null, 'a deleted message takes no reaction');
+select throws_ok($$ select toggle_message_reaction((select id from msg where name = 'elsewhere'), '👍') $$, 'PT404', null, 'nor one in another salon');
+select tests.act_as('mona');
+select is(toggle_message_reaction((select id from msg where name = 'welcome'), '❤️')->>'count', '2', 'two members, one emoji');
+select is(toggle_message_reaction((select id from msg where name = 'welcome'), '🌸')->>'count', '1', 'another emoji');
+
+select results_eq(
+    $$ select emoji, count, reacted_by_me, jsonb_array_length(reactors)
+         from get_message_reactions_summary((select id from msg where name = 'welcome')) $$,
+    $$ values ('❤️', 2, true, 2), ('🌸', 1, true, 1) $$,
+    'the summary: count, mine, reactors, in order of first reaction');
+select is((select reactors->0->>'full_name' from get_message_reactions_summary((select id from msg where name = 'welcome')) where emoji = '❤️'),
+          'Claire', 'reactors are named, first first');
+select tests.act_as('claire');
+select results_eq(
+    $$ select emoji, reacted_by_me from get_all_message_reactions_batch(array[(select id from msg where name = 'welcome'),
+                                                                              (select id from msg where name = 'elsewhere'), -42]) $$,
+    $$ values ('❤️', true), ('🌸', false) $$,
+    'the batch answers for visible messages and silently skips the others');
+select throws_ok($$ select * from get_all_message_reactions_batch(array(select generate_series(1, 501)::bigint)) $$, '22023', null,
+                 'a batch is bounded');
+select tests.act_as('olga');
+select is_empty($$ select * from get_message_reactions_summary((select id from msg where name = 'welcome')) $$,
+                'an outsider gets no summary');
+select tests.act_as_anon();
+select throws_ok($$ select * from get_message_reactions_summary(1) $$, '42501', null, 'anon gets none');
+
+select tests.act_as_admin();
+select * from finish();
+rollback;

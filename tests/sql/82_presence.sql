@@ -1,0 +1,59 @@
+-- Presence: sign-in (streaks), heartbeat, manual status, sign-out, and the sweep.
+begin;
+select no_plan();
+select tests.create_user('ines');
+select tests.create_user('claire');
+select tests.create_user('olga');
+select tests.share_tap_state();
+
+select tests.act_as_anon();
+select throws_ok('select handle_user_signin()', '42501', null, 'anon has no presence');
+select throws_ok('select rpc_update_activity()', '42501', null, 'nor heartbeat');
+
+select tests.act_as('ines');
+select is(handle_user_signin()->>'presence_status', 'online', 'sign-in puts her online');
+select is((handle_user_signin()->>'streak_days')::int, 1, 'a first day starts a streak of 1 (same day twice stays 1)');
+select tests.act_as_admin();
+update user_stats set streak_days = 2, last_streak_date = (now() at time zone 'Europe/Paris')::date - 1 where user_id = tests.fx('ines');
+select tests.act_as('ines');
+select is((handle_user_signin()->>'streak_days')::int, 3, 'the next day extends it');
+select is((select count(*)::int from user_achievements where badge_id = 'streak_3'), 1, 'three days earn a badge');
+select tests.act_as_admin();
+update user_stats set last_streak_date = (now() at time zone 'Europe/Paris')::date - 3 where user_id = tests.fx('ines');
+select tests.act_as('ines');
+select is((handle_user_signin()->>'streak_days')::int, 1, 'a gap restarts the streak');
+select is((select longest_streak_days from user_stats), 3, 'the longest streak is kept');
+select is((select count(*)::int from user_achievements where badge_id = 'streak_3'), 1, 'and the badge is not paid twice');
+
+select is(rpc_set_manual_status('busy')->>'presence_status', 'busy', 'a manual status');
+select is(rpc_update_activity()->>'presence_status', 'busy', 'survives the heartbeat');
+select throws_ok($$ select rpc_set_manual_status('invisible') $$, '22023', null, 'unknown statuses are refused');
+select is(rpc_set_manual_status(null)->>'presence_status', 'online', 'null gives presence back to activity');
+select is(update_user_activity()->>'is_manual_status', 'false', 'update_user_activity is the same heartbeat');
+select is(handle_user_signout()->>'presence_status', 'offline', 'sign-out');
+
+-- the sweep
+select tests.act_as('claire');
+select handle_user_signin();
+select tests.act_as('olga');
+select rpc_set_manual_status('away');
+select tests.act_as('ines');
+select handle_user_signin();
+select tests.act_as_admin();
+update profiles set presence_expires_at = now() - interval '1 second', last_activity = now() - interval '301 seconds'
+ where id in (tests.fx('claire'), tests.fx('olga'));
+select tests.act_as('ines');
+select is(rpc_check_inactive_users(), 1::bigint, 'the sweep turns the idle automatic presence offline');
+select tests.act_as_admin();
+select is((select presence_status from profiles where id = tests.fx('claire')), 'offline', 'Claire is offline');
+select is((select presence_status from profiles where id = tests.fx('olga')), 'away', 'a manual status is respected');
+select is((select presence_status from profiles where id = tests.fx('ines')), 'online', 'an active member stays online');
+select is(check_inactive_users(), 0::bigint, 'a second sweep finds nothing');
+update profiles set auto_offline_after = 3600 where id = tests.fx('ines');
+select tests.act_as('ines');
+select ok((rpc_update_activity()->>'presence_expires_at')::timestamptz > now() + interval '59 minutes',
+          'a member''s own auto_offline_after sets her expiry');
+
+select tests.act_as_admin();
+select * from finish();
+rollback;
