@@ -61,6 +61,8 @@ cluster_exists() {
 
 # The development/test cluster: local connections as any role without a password
 # (trust on the loopback and the socket only). Logical WAL so realtime publications work.
+# aurora is preloaded so its presence sweep worker exists (idle until
+# aurora.presence_sweep_interval is set).
 ensure_cluster() {
     if ! cluster_exists; then
         pg_createcluster "$PG_MAJOR" "$AURORA_CLUSTER" -p "$AURORA_PGPORT" \
@@ -68,6 +70,10 @@ ensure_cluster() {
         pg_conftool "$PG_MAJOR" "$AURORA_CLUSTER" set listen_addresses 'localhost'
         pg_conftool "$PG_MAJOR" "$AURORA_CLUSTER" set wal_level logical
         pg_conftool "$PG_MAJOR" "$AURORA_CLUSTER" set max_connections 200
+    fi
+    if [ "$(pg_conftool -s "$PG_MAJOR" "$AURORA_CLUSTER" show shared_preload_libraries 2>/dev/null)" != "aurora" ]; then
+        pg_conftool "$PG_MAJOR" "$AURORA_CLUSTER" set shared_preload_libraries aurora
+        stop_cluster
     fi
     if ! pg_lsclusters -h | awk -v v="$PG_MAJOR" -v c="$AURORA_CLUSTER" '$1 == v && $2 == c && $4 == "online" {f=1} END {exit !f}'; then
         pg_ctlcluster "$PG_MAJOR" "$AURORA_CLUSTER" start

@@ -13,6 +13,12 @@ use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
+/// Settings (GUCs) and, when preloaded, the presence sweep worker (platform/worker.rs).
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    platform::worker::init();
+}
+
 mod platform;
 
 /// `aurora_private` holds the Rust cores of the API functions. PostgREST exposes `public`

@@ -50,6 +50,12 @@ select throws_ok($$ insert into chat_messages (salon_id, content) values (tests.
                  'an outsider still cannot post');
 select tests.act_as('claire');
 select is((select daily_chat_count from my_profile()), 1, 'and her refused attempts did not count against anyone');
+select tests.act_as_admin();
+insert into chat_messages (salon_id, user_id, content) select tests.fx('lectrices'), tests.fx('claire'), 'import ' || g from generate_series(1, 10) g;
+select tests.act_as('claire');
+select is((select daily_chat_count from my_profile()), 1, 'imports by an operator are not her posting');
+select throws_ok($$ select aurora_private.claim_message_quota(tests.fx('ines')) $$, '42501', null,
+                 'nobody spends another member''s quota by calling the guard''s core');
 
 -- delete_message -------------------------------------------------------------------------
 select tests.act_as_admin();

@@ -24,6 +24,8 @@ async fn exact_counts(db: &tokio_postgres::Client, salon: Uuid) -> (i64, i64, i6
 async fn counters_are_exact_under_concurrent_writers_joins_and_folds() {
     let test_db = TestDb::new().await;
     let admin = test_db.admin().await;
+    // this test is about counters, not the freemium quota
+    admin.batch_execute("update aurora_settings set freemium_daily_messages = 1000").await.unwrap();
     let owner = create_user(&admin, "owner@example.fr").await;
     let salon: Uuid = admin
         .query_one("insert into salons (name, owner_id) values ('Busy', $1) returning id", &[&owner])

@@ -18,6 +18,13 @@ use unicode_segmentation::UnicodeSegmentation;
 #[pg_extern(schema = "aurora_private", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn claim_message_quota(user_id: pgrx::Uuid) -> Option<JsonB> {
+    // a member counts her own messages only (the guard calls this for her insert)
+    if crate::platform::caller::Caller::current() != crate::platform::caller::Caller::User(user_id) {
+        return Some(respond(Err(ApiError::Forbidden(
+            "messages are posted as yourself".into(),
+            "Vous ne pouvez publier qu'en votre nom.",
+        ))));
+    }
     let limit = settings().freemium_daily_messages;
     let counted = Spi::connect_mut(|client| {
         let args: [DatumWithOid; 2] = [user_id.into(), limit.into()];

@@ -1,18 +1,22 @@
 -- chat: the insert guard and the RPCs (cores in chat/api.rs) -----------------------------
 
--- BEFORE INSERT: trims the text and counts it against the author's day. Raising PT402
--- has to happen here, in PL/pgSQL (see platform/api.sql).
+-- BEFORE INSERT: trims the text and, for a member posting (role authenticated, as
+-- PostgREST runs her requests), counts it against her day. Imports by service_role or an
+-- operator are not members posting. Raising PT402 has to happen here, in PL/pgSQL (see
+-- platform/api.sql).
 create function chat_messages_guard() returns trigger
-language plpgsql
+language plpgsql security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
     refused jsonb;
 begin
     new.content := btrim(new.content);
-    refused := aurora_private.claim_message_quota(new.user_id);
-    if refused is not null then
-        perform aurora_private.unwrap(refused);
+    if current_setting('role') = 'authenticated' then
+        refused := aurora_private.claim_message_quota(new.user_id);
+        if refused is not null then
+            perform aurora_private.unwrap(refused);
+        end if;
     end if;
     return new;
 end

@@ -3,6 +3,7 @@ pub mod api;
 pub mod caller;
 pub mod error;
 pub mod spi;
+pub mod worker;
 
 #[cfg(any(test, feature = "pg_test"))]
 mod tests;

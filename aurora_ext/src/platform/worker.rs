@@ -1,0 +1,88 @@
+//! The optional background worker: every `aurora.presence_sweep_interval` seconds it turns
+//! idle members offline and folds the salon counters, so no pg_cron is needed. It exists
+//! only when the library is preloaded (`shared_preload_libraries = 'aurora'`) and does
+//! nothing while the interval is 0 (the default).
+use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, SignalWakeFlags};
+use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
+use pgrx::prelude::*;
+use std::ffi::CString;
+use std::time::Duration;
+
+pub static SWEEP_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(0);
+pub static SWEEP_DATABASE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"postgres"));
+
+pub const WORKER_NAME: &str = "aurora presence sweep";
+
+pub fn init() {
+    GucRegistry::define_int_guc(
+        c"aurora.presence_sweep_interval",
+        c"Seconds between presence sweeps by aurora's background worker; 0 turns it off.",
+        c"Needs shared_preload_libraries = 'aurora'. Each run also folds the salon counters.",
+        &SWEEP_INTERVAL,
+        0,
+        86_400,
+        GucContext::Sighup,
+        GucFlags::UNIT_S,
+    );
+    GucRegistry::define_string_guc(
+        c"aurora.presence_sweep_database",
+        c"The database whose presence aurora's background worker sweeps.",
+        c"Read when the worker starts.",
+        &SWEEP_DATABASE,
+        GucContext::Sighup,
+        GucFlags::default(),
+    );
+    // SAFETY: a plain flag the postmaster sets while it loads preloaded libraries.
+    if unsafe { pg_sys::process_shared_preload_libraries_in_progress } {
+        BackgroundWorkerBuilder::new(WORKER_NAME)
+            .set_type(WORKER_NAME)
+            .set_function("aurora_sweep_worker_main")
+            .set_library("aurora")
+            .enable_spi_access()
+            .set_restart_time(Some(Duration::from_secs(5)))
+            .load();
+    }
+}
+
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub extern "C-unwind" fn aurora_sweep_worker_main(_arg: pg_sys::Datum) {
+    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
+    let database = SWEEP_DATABASE
+        .get()
+        .and_then(|c| c.into_string().ok())
+        .unwrap_or_else(|| "postgres".to_string());
+    BackgroundWorker::connect_worker_to_spi(Some(&database), None);
+    loop {
+        let interval = SWEEP_INTERVAL.get();
+        // while off, look again every 10 s (a SIGHUP wakes it at once)
+        let wait = Duration::from_secs(if interval > 0 { interval as u64 } else { 10 });
+        if !BackgroundWorker::wait_latch(Some(wait)) {
+            break; // SIGTERM
+        }
+        if BackgroundWorker::sighup_received() {
+            // SAFETY: the documented way for a background worker to reload its settings.
+            unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
+        }
+        if SWEEP_INTERVAL.get() <= 0 {
+            continue;
+        }
+        BackgroundWorker::transaction(|| {
+            let installed = Spi::get_one::<bool>("select exists (select 1 from pg_extension where extname = 'aurora')")
+                .ok()
+                .flatten()
+                .unwrap_or(false);
+            if installed {
+                let swept = crate::profiles::presence::sweep();
+                let folded = crate::salons::fold_salon_counters();
+                if swept > 0 || folded > 0 {
+                    log!("aurora: {swept} members went offline, {folded} salon counters folded");
+                }
+            }
+        });
+    }
+    // Exit non-zero so the postmaster restarts the worker (e.g. after pg_terminate_backend
+    // to make it pick up a new aurora.presence_sweep_database); at shutdown it does not.
+    // SAFETY: ends this worker process the way PostgreSQL expects.
+    unsafe { pg_sys::proc_exit(1) };
+}
