@@ -40,7 +40,9 @@ done_step
 
 step "dump and restore"; tier dump bash "$AURORA_ROOT/tests/dump_restore.sh"; done_step
 
-step "tier 3: Rust tests (edge, concurrency)"
+step "Stripe signatures against Stripe's official library"; tier stripe bash "$AURORA_ROOT/tests/stripe_crosscheck.sh"; done_step
+
+step "tier 3: Rust tests (edge, webhooks, concurrency)"
 export AURORA_TEST_DATABASE_URL="$(db_url postgres)"
 (cd "$AURORA_ROOT" && tier rust cargo test --workspace --exclude aurora --lib --bins --tests)
 done_step
@@ -50,5 +52,6 @@ n_pg_test=$(cargo_passed "$LOGS/pg_test")
 n_pgtap=$(grep -oE 'Tests=[0-9]+' "$LOGS/pgtap" | tail -1 | cut -d= -f2)
 n_dump=$(grep -oE '^dump/restore: [0-9]+ passed' "$LOGS/dump" | awk '{print $2}')
 n_rust=$(cargo_passed "$LOGS/rust")
-echo "=== all tiers passed in $((SECONDS - T0))s: pg_test ${n_pg_test}, pgTAP ${n_pgtap}, dump/restore ${n_dump}, Rust ${n_rust}"
-echo "total: $((n_pg_test + n_pgtap + n_dump + n_rust)) passed, 0 failed"
+n_stripe=$(grep -oE 'stripe cross-check .*: [0-9]+ passed' "$LOGS/stripe" | grep -oE '[0-9]+ passed' | awk '{print $1}')
+echo "=== all tiers passed in $((SECONDS - T0))s: pg_test ${n_pg_test}, pgTAP ${n_pgtap}, dump/restore ${n_dump}, Stripe ${n_stripe}, Rust ${n_rust}"
+echo "total: $((n_pg_test + n_pgtap + n_dump + n_stripe + n_rust)) passed, 0 failed"

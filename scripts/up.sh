@@ -28,7 +28,14 @@ done_step
 
 step "build and start aurora-edge"
 (cd "$AURORA_ROOT" && cargo build --release -p aurora-edge)
-DATABASE_URL="$(db_url aurora)" AURORA_EDGE_ADDR="$EDGE_ADDR" NEXT_PUBLIC_DEV_MODE=true \
+# the edge's own login role: no superuser, privileges through aurora_edge only
+psql_admin -d postgres -c "do \$\$ begin
+    if not exists (select from pg_roles where rolname = 'aurora_edge_dev') then
+        create role aurora_edge_dev login in role aurora_edge;
+    end if; end \$\$"
+EDGE_DATABASE_URL="postgres://aurora_edge_dev@${AURORA_PGHOST}:${AURORA_PGPORT}/aurora"
+DATABASE_URL="$EDGE_DATABASE_URL" AURORA_EDGE_ADDR="$EDGE_ADDR" NEXT_PUBLIC_DEV_MODE=true \
+    STRIPE_WEBHOOK_SECRET="${STRIPE_WEBHOOK_SECRET:-whsec_aurora_dev_only}" \
     nohup "$AURORA_ROOT/target/release/aurora-edge" >"$RUN_DIR/edge.log" 2>&1 &
 echo $! >"$RUN_DIR/edge.pid"
 for _ in $(seq 1 100); do
@@ -44,6 +51,9 @@ cat <<EOT
 aurora is up.
   database : psql -h ${AURORA_PGHOST} -p ${AURORA_PGPORT} -U postgres aurora
              ($(db_url aurora))
-  edge     : http://${EDGE_ADDR}   (/health, /ready; logs in .run/edge.log)
+  edge     : http://${EDGE_ADDR}   (/health, /ready, /metrics; logs in .run/edge.log)
+             connected as ${EDGE_DATABASE_URL}
+  stripe   : stripe listen --forward-to http://${EDGE_ADDR}/api/webhooks/stripe
+             (then restart with STRIPE_WEBHOOK_SECRET=<the whsec_ it prints> bash scripts/up.sh)
   stop     : kill \$(cat .run/edge.pid); pg_ctlcluster ${PG_MAJOR} ${AURORA_CLUSTER} stop
 EOT

@@ -29,6 +29,8 @@ begin
     if not exists (select from pg_roles where rolname = 'authenticator') then
         create role authenticator login noinherit;
     end if;
+exception when duplicate_object or unique_violation then
+    null;  -- another database's setup created them meanwhile: roles are cluster-wide
 end
 $$;
 

@@ -27,6 +27,7 @@ mod platform;
 #[pg_schema]
 mod aurora_private {}
 
+pub mod billing;
 pub mod chat;
 pub mod courses;
 pub mod gamification;
@@ -50,11 +51,12 @@ extension_sql_file!(
     requires = ["gamification_schema"]
 );
 extension_sql_file!("email/schema.sql", name = "email_schema", requires = ["platform_schema"]);
+extension_sql_file!("billing/schema.sql", name = "billing_schema", requires = ["email_schema"]);
 extension_sql_file!(
     "salons/security.sql",
     name = "salons_security",
     requires = [
-        "email_schema",
+        "billing_schema",
         salons::generate_share_code,
         salons::salon_created,
         salons::salon_member_counters,
@@ -121,6 +123,11 @@ extension_sql_file!(
     "gamification/api.sql",
     name = "gamification_api",
     requires = ["courses_api", gamification::api::record_profile_view_core]
+);
+extension_sql_file!(
+    "billing/security.sql",
+    name = "billing_security",
+    requires = ["gamification_api", billing::apply_stripe_event]
 );
 extension_sql_file!("platform/finalize.sql", name = "finalize", finalize);
 

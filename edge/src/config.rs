@@ -23,6 +23,8 @@ pub struct Config {
     pub db_pool_size: usize,
     /// `AURORA_READY_TIMEOUT_MS`: how long /ready waits for the database, default 2000.
     pub ready_timeout: Duration,
+    /// `STRIPE_WEBHOOK_SECRET`: the endpoint's signing secret (whsec_…).
+    pub stripe_webhook_secret: SecretString,
     /// `NEXT_PUBLIC_SITE_URL`, e.g. https://aurora50.fr (optional until the auth routes).
     pub site_url: Option<String>,
     /// `NEXT_PUBLIC_DEV_MODE`: enables the development-only routes.
@@ -58,8 +60,11 @@ impl Config {
         if db_pool_size == 0 {
             return Err(ConfigError::Invalid { name: "AURORA_DB_POOL_SIZE", reason: "must be at least 1".into() });
         }
+        let stripe_webhook_secret =
+            non_empty("STRIPE_WEBHOOK_SECRET").ok_or(ConfigError::Missing("STRIPE_WEBHOOK_SECRET"))?;
         Ok(Config {
             database_url: database_url.into(),
+            stripe_webhook_secret: stripe_webhook_secret.into(),
             bind_addr,
             db_pool_size,
             ready_timeout: Duration::from_millis(number("AURORA_READY_TIMEOUT_MS", 2000)?),
@@ -81,31 +86,36 @@ mod tests {
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
+    const SECRET: (&str, &str) = ("STRIPE_WEBHOOK_SECRET", "whsec_test");
+
     #[test]
-    fn database_url_is_required_and_named() {
-        let err = from(&[]).unwrap_err();
+    fn required_secrets_are_named() {
+        let err = from(&[SECRET]).unwrap_err();
         assert_eq!(err.to_string(), "DATABASE_URL is required but not set");
-        let err = from(&[("DATABASE_URL", "  ")]).unwrap_err();
+        let err = from(&[("DATABASE_URL", "  "), SECRET]).unwrap_err();
         assert!(matches!(err, ConfigError::Missing("DATABASE_URL")));
+        let err = from(&[("DATABASE_URL", "postgres://x@h/db")]).unwrap_err();
+        assert_eq!(err.to_string(), "STRIPE_WEBHOOK_SECRET is required but not set");
     }
 
     #[test]
     fn invalid_values_name_their_variable() {
-        let err = from(&[("DATABASE_URL", "postgres://x@h/db"), ("AURORA_EDGE_ADDR", "nope")]).unwrap_err();
+        let err = from(&[("DATABASE_URL", "postgres://x@h/db"), SECRET, ("AURORA_EDGE_ADDR", "nope")]).unwrap_err();
         assert!(err.to_string().starts_with("AURORA_EDGE_ADDR is invalid"), "{err}");
-        let err = from(&[("DATABASE_URL", "postgres://x@h/db"), ("AURORA_DB_POOL_SIZE", "0")]).unwrap_err();
+        let err = from(&[("DATABASE_URL", "postgres://x@h/db"), SECRET, ("AURORA_DB_POOL_SIZE", "0")]).unwrap_err();
         assert!(err.to_string().starts_with("AURORA_DB_POOL_SIZE is invalid"), "{err}");
-        let err = from(&[("DATABASE_URL", "postgres://x@h:notaport/db")]).unwrap_err();
+        let err = from(&[("DATABASE_URL", "postgres://x@h:notaport/db"), SECRET]).unwrap_err();
         assert!(err.to_string().starts_with("DATABASE_URL is invalid"), "{err}");
     }
 
     #[test]
     fn defaults_and_secret_redaction() {
-        let c = from(&[("DATABASE_URL", "postgres://edge:s3cret@127.0.0.1/aurora")]).unwrap();
+        let c = from(&[("DATABASE_URL", "postgres://edge:s3cret@127.0.0.1/aurora"), ("STRIPE_WEBHOOK_SECRET", "whsec_hush")]).unwrap();
         assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8787");
         assert_eq!(c.db_pool_size, 16);
         assert!(!c.dev_mode);
         assert!(!format!("{c:?}").contains("s3cret"));
+        assert!(!format!("{c:?}").contains("whsec_hush"));
         assert!(c.database_url.expose_secret().contains("s3cret"));
     }
 }

@@ -55,3 +55,26 @@ impl Db {
             .map_err(|_| DbError::Timeout(self.ready_timeout))?
     }
 }
+
+impl Db {
+    /// Records and applies a verified Stripe event (aurora_private.apply_stripe_event).
+    pub async fn apply_stripe_event(&self, event: &serde_json::Value) -> Result<serde_json::Value, crate::error::AppError> {
+        use crate::error::AppError;
+        let client = self.pool.get().await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+        let row = client
+            .query_one(
+                "select aurora_private.apply_stripe_event($1::jsonb)",
+                &[&tokio_postgres::types::Json(event)],
+            )
+            .await
+            .map_err(|e| match e.code() {
+                Some(c) if *c == tokio_postgres::error::SqlState::INVALID_PARAMETER_VALUE => {
+                    AppError::BadRequest(e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default())
+                }
+                Some(_) => AppError::Internal(e.to_string()),
+                None => AppError::Unavailable(e.to_string()),
+            })?;
+        let tokio_postgres::types::Json(outcome): tokio_postgres::types::Json<serde_json::Value> = row.get(0);
+        Ok(outcome)
+    }
+}

@@ -3,6 +3,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod routes;
+pub mod stripe;
 pub mod telemetry;
 
 use axum::Router;
@@ -15,6 +16,7 @@ use tokio::net::TcpListener;
 #[derive(Clone)]
 pub struct AppState {
     pub db: db::Db,
+    pub config: std::sync::Arc<config::Config>,
 }
 
 pub struct App {
@@ -26,8 +28,8 @@ impl App {
     /// Binds the listener and builds the router; nothing is served until `serve`.
     pub async fn build(config: config::Config) -> Result<App, std::io::Error> {
         let db = db::Db::new(&config).map_err(std::io::Error::other)?;
-        let state = AppState { db };
         let listener = TcpListener::bind(config.bind_addr).await?;
+        let state = AppState { db, config: std::sync::Arc::new(config) };
         Ok(App { listener, router: router(state) })
     }
 
@@ -42,5 +44,11 @@ impl App {
 }
 
 pub fn router(state: AppState) -> Router {
-    telemetry::instrument(Router::new().merge(routes::health::router()).with_state(state))
+    telemetry::instrument(
+        Router::new()
+            .merge(routes::health::router())
+            .merge(routes::stripe::router())
+            .merge(telemetry::metrics_router())
+            .with_state(state),
+    )
 }

@@ -43,3 +43,28 @@ pub async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
 }
+
+/// Prometheus metrics, recorded process-wide (several apps in one test process share it).
+fn prometheus() -> &'static metrics_exporter_prometheus::PrometheusHandle {
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> = std::sync::OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+/// Counts a Stripe webhook outcome (applied, duplicate, stale, pending, ignored, forged…).
+pub fn count_webhook(outcome: &str) {
+    prometheus();
+    metrics::counter!("aurora_stripe_webhooks_total", "outcome" => outcome.to_string()).increment(1);
+}
+
+/// `GET /metrics` in Prometheus' text format.
+pub fn metrics_router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new().route(
+        "/metrics",
+        axum::routing::get(|| async { prometheus().render() }),
+    )
+}

@@ -27,6 +27,7 @@ async fn spawn_app(database_url: &str) -> TestApp {
         ("DATABASE_URL", database_url.to_string()),
         ("AURORA_EDGE_ADDR", "127.0.0.1:0".to_string()),
         ("AURORA_READY_TIMEOUT_MS", "1500".to_string()),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_test".to_string()),
     ]);
     let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("valid test config");
     let app = App::build(config).await.expect("edge starts");

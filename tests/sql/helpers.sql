@@ -80,3 +80,26 @@ begin
 end $$;
 
 grant execute on all functions in schema tests to public;
+
+-- A Stripe event envelope around `object`, as Stripe sends it.
+create or replace function tests.stripe_event(p_id text, p_type text, p_created bigint, p_object jsonb)
+returns jsonb language sql immutable as $$
+    select jsonb_build_object('id', p_id, 'object', 'event', 'type', p_type, 'created', p_created,
+                              'livemode', false, 'api_version', '2024-06-20',
+                              'data', jsonb_build_object('object', p_object))
+$$;
+
+-- A subscription object: Premium monthly (EUR 47) unless told otherwise.
+create or replace function tests.stripe_subscription(p_id text, p_customer text, p_status text,
+                                                     p_user uuid default null, p_amount int default 4700,
+                                                     p_interval text default 'month')
+returns jsonb language sql immutable as $$
+    select jsonb_build_object(
+        'id', p_id, 'object', 'subscription', 'customer', p_customer, 'status', p_status,
+        'start_date', 1700000000, 'current_period_start', 1700000000, 'current_period_end', 1702592000,
+        'cancel_at_period_end', false, 'trial_end', case when p_status = 'trialing' then 1800000000 end,
+        'metadata', case when p_user is null then '{}'::jsonb else jsonb_build_object('user_id', p_user) end,
+        'items', jsonb_build_object('data', jsonb_build_array(jsonb_build_object(
+            'price', jsonb_build_object('id', 'price_x', 'unit_amount', p_amount, 'currency', 'eur',
+                                        'recurring', jsonb_build_object('interval', p_interval))))))
+$$;

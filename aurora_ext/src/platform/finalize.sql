@@ -5,7 +5,7 @@
 -- and service_role, and PostgreSQL gives EXECUTE on new functions to PUBLIC. Start
 -- aurora's objects from nothing, then grant exactly what each role needs.
 revoke all on
-    aurora_settings, email_outbox, salon_join_attempts,
+    aurora_settings, email_outbox, salon_join_attempts, stripe_events, subscriptions,
     profiles, salons, salon_members, salon_counter_shards, salon_invitations,
     chat_messages, message_reactions, courses, lessons, enrollments, user_lesson_progress,
     user_courses, user_stats, user_achievements, user_activities, user_progress_history,
@@ -50,7 +50,7 @@ grant execute on function
     update_lesson_progress(uuid, integer, integer, integer), record_profile_view(uuid),
     get_leaderboard(integer), export_my_data()
     to service_role;
-grant all on aurora_settings, email_outbox to service_role;
+grant all on aurora_settings, email_outbox, stripe_events, subscriptions to service_role;
 grant all on sequence email_outbox_id_seq to service_role;
 
 -- profiles: the public face of a member to the community. Email, Stripe ids,
@@ -112,6 +112,8 @@ grant usage on schema aurora_private to authenticated;
 grant execute on all functions in schema aurora_private to authenticated;
 -- only the message insert guard (SECURITY DEFINER) counts a member's messages
 revoke execute on function aurora_private.claim_message_quota(uuid) from authenticated;
+-- Stripe events come from the edge (verified) or service_role, never from a member
+revoke execute on function aurora_private.apply_stripe_event(jsonb) from authenticated;
 grant execute on function
     my_salon_ids(), salon_share_code(uuid), user_is_salon_member(uuid, uuid), my_profile(),
     create_salon_with_code(text, text, text, text, text), join_salon_via_code(text),
@@ -129,6 +131,12 @@ grant execute on function
     to authenticated;
 -- limits are no secret: clients show them
 grant select on aurora_settings to authenticated;
+-- a member reads her own subscriptions (RLS)
+grant select on subscriptions to authenticated;
+
+-- the edge applies verified Stripe events (and nothing else through aurora_private)
+grant usage on schema aurora_private to aurora_edge;
+grant execute on function aurora_private.apply_stripe_event(jsonb) to aurora_edge;
 
 -- pg_dump ------------------------------------------------------------------------------
 -- Extension tables are not dumped unless registered: register every one, so a dump and
@@ -157,6 +165,8 @@ select pg_catalog.pg_extension_config_dump('aurora_settings', '');
 select pg_catalog.pg_extension_config_dump('email_outbox', '');
 select pg_catalog.pg_extension_config_dump('email_outbox_id_seq', '');
 select pg_catalog.pg_extension_config_dump('salon_join_attempts', '');
+select pg_catalog.pg_extension_config_dump('stripe_events', '');
+select pg_catalog.pg_extension_config_dump('subscriptions', '');
 
 -- Realtime -----------------------------------------------------------------------------
 do $$

@@ -1,0 +1,114 @@
+//! Stripe webhook signatures, as Stripe documents them: the `Stripe-Signature` header
+//! carries `t=<unix time>` and one or more `v1=<hex HMAC-SHA256>` of `"{t}.{raw body}"`
+//! keyed with the endpoint secret. Any `v1` may match (secret rotation); comparison is
+//! constant time; a timestamp more than `tolerance` seconds away is refused (replays).
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Stripe's default tolerance.
+pub const TOLERANCE_SECONDS: i64 = 300;
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("missing or malformed Stripe-Signature header")]
+    Malformed,
+    #[error("timestamp outside the tolerance")]
+    Stale,
+    #[error("no signature matches")]
+    Mismatch,
+}
+
+fn mac(secret: &str, timestamp: i64, body: &[u8]) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac
+}
+
+/// Verifies `header` for `body` at time `now` (unix seconds).
+pub fn verify(header: &str, body: &[u8], secret: &str, now: i64, tolerance: i64) -> Result<(), SignatureError> {
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        let Some((key, value)) = part.trim().split_once('=') else { continue };
+        match key {
+            "t" => timestamp = value.parse::<i64>().ok(),
+            "v1" => {
+                if let Ok(sig) = hex::decode(value) {
+                    signatures.push(sig);
+                }
+            }
+            _ => {} // v0 and future schemes are ignored
+        }
+    }
+    let timestamp = timestamp.ok_or(SignatureError::Malformed)?;
+    if signatures.is_empty() {
+        return Err(SignatureError::Malformed);
+    }
+    if (now - timestamp).abs() > tolerance {
+        return Err(SignatureError::Stale);
+    }
+    let expected = mac(secret, timestamp, body);
+    // verify_slice compares in constant time
+    if signatures.iter().any(|sig| expected.clone().verify_slice(sig).is_ok()) {
+        Ok(())
+    } else {
+        Err(SignatureError::Mismatch)
+    }
+}
+
+/// The header Stripe would send for `body` at `timestamp` (for tests and tools).
+pub fn sign(body: &[u8], secret: &str, timestamp: i64) -> String {
+    let sig = hex::encode(mac(secret, timestamp, body).finalize().into_bytes());
+    format!("t={timestamp},v1={sig}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "whsec_test_secret";
+    const BODY: &[u8] = br#"{"id":"evt_1","object":"event"}"#;
+
+    #[test]
+    fn a_signed_body_verifies() {
+        let header = sign(BODY, SECRET, 1_700_000_000);
+        assert_eq!(verify(&header, BODY, SECRET, 1_700_000_100, TOLERANCE_SECONDS), Ok(()));
+    }
+
+    #[test]
+    fn any_v1_may_match_and_other_schemes_are_ignored() {
+        let good = sign(BODY, SECRET, 1_700_000_000);
+        let sig = good.split("v1=").nth(1).unwrap();
+        let header = format!("t=1700000000,v0=abcd,v1={},v1={sig}", "00".repeat(32));
+        assert_eq!(verify(&header, BODY, SECRET, 1_700_000_000, TOLERANCE_SECONDS), Ok(()));
+    }
+
+    #[test]
+    fn forged_stale_and_malformed_are_refused() {
+        let header = sign(BODY, SECRET, 1_700_000_000);
+        assert_eq!(verify(&header, b"{}", SECRET, 1_700_000_000, 300), Err(SignatureError::Mismatch));
+        assert_eq!(verify(&header, BODY, "whsec_other", 1_700_000_000, 300), Err(SignatureError::Mismatch));
+        assert_eq!(verify(&header, BODY, SECRET, 1_700_000_301, 300), Err(SignatureError::Stale));
+        assert_eq!(verify(&header, BODY, SECRET, 1_699_999_699, 300), Err(SignatureError::Stale));
+        assert_eq!(verify("", BODY, SECRET, 0, 300), Err(SignatureError::Malformed));
+        assert_eq!(verify("t=1700000000", BODY, SECRET, 1_700_000_000, 300), Err(SignatureError::Malformed));
+        assert_eq!(verify("v1=00", BODY, SECRET, 1_700_000_000, 300), Err(SignatureError::Malformed));
+        assert_eq!(verify("t=abc,v1=00", BODY, SECRET, 0, 300), Err(SignatureError::Malformed));
+        assert_eq!(verify("t=1700000000,v1=zz", BODY, SECRET, 1_700_000_000, 300), Err(SignatureError::Malformed));
+    }
+
+    #[test]
+    fn the_documented_example_computes() {
+        // HMAC-SHA256("key", "The quick brown fox jumps over the lazy dog"), a published test vector
+        let mut m = HmacSha256::new_from_slice(b"key").unwrap();
+        m.update(b"The quick brown fox jumps over the lazy dog");
+        assert_eq!(
+            hex::encode(m.finalize().into_bytes()),
+            "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+        );
+    }
+}
