@@ -129,6 +129,7 @@ extension_sql_file!(
     name = "billing_security",
     requires = ["gamification_api", billing::apply_stripe_event]
 );
+extension_sql_file!("email/api.sql", name = "email_api", requires = ["billing_security"]);
 extension_sql_file!("platform/finalize.sql", name = "finalize", finalize);
 
 #[cfg(test)]

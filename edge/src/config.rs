@@ -29,7 +29,47 @@ pub struct Config {
     pub site_url: Option<String>,
     /// `NEXT_PUBLIC_DEV_MODE`: enables the development-only routes.
     pub dev_mode: bool,
+    /// The email outbox delivery worker.
+    pub email: EmailConfig,
 }
+
+/// Brevo and the outbox worker. Without `BREVO_API_KEY` emails are captured (kept as
+/// `captured` and logged) so development works offline.
+#[derive(Debug, Clone)]
+pub struct EmailConfig {
+    /// `AURORA_EMAIL_WORKER`: run the delivery worker in this process (default true).
+    pub worker: bool,
+    /// `BREVO_API_KEY`.
+    pub brevo_api_key: Option<SecretString>,
+    /// `BREVO_API_URL`, default https://api.brevo.com.
+    pub brevo_api_url: String,
+    /// `BREVO_TIMEOUT_MS`, default 10000.
+    pub brevo_timeout: Duration,
+    /// `BREVO_TEMPLATE_<NAME>`: Brevo template id per outbox template.
+    pub templates: Vec<(String, i64)>,
+    /// `AURORA_EMAIL_BATCH` (20), `AURORA_EMAIL_CONCURRENCY` (8),
+    /// `AURORA_EMAIL_LEASE_SECONDS` (60), `AURORA_EMAIL_POLL_MS` (2000),
+    /// `AURORA_EMAIL_RETRY_BASE_MS` (1000), `AURORA_EMAIL_RETRY_MAX_MS` (3600000),
+    /// `AURORA_EMAIL_MAX_ATTEMPTS` (12).
+    pub batch: i32,
+    pub concurrency: usize,
+    pub lease_seconds: i32,
+    pub poll: Duration,
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    pub max_attempts: i32,
+}
+
+/// The outbox templates (the seed's six, and payment-failed) and their variables.
+pub const EMAIL_TEMPLATES: [(&str, &str); 7] = [
+    ("welcome", "BREVO_TEMPLATE_WELCOME"),
+    ("email-verification", "BREVO_TEMPLATE_EMAIL_VERIFICATION"),
+    ("password-reset", "BREVO_TEMPLATE_PASSWORD_RESET"),
+    ("payment-success", "BREVO_TEMPLATE_PAYMENT_SUCCESS"),
+    ("payment-failed", "BREVO_TEMPLATE_PAYMENT_FAILED"),
+    ("subscription-reminder", "BREVO_TEMPLATE_SUBSCRIPTION_REMINDER"),
+    ("course-completion", "BREVO_TEMPLATE_COURSE_COMPLETION"),
+];
 
 impl Config {
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -62,7 +102,35 @@ impl Config {
         }
         let stripe_webhook_secret =
             non_empty("STRIPE_WEBHOOK_SECRET").ok_or(ConfigError::Missing("STRIPE_WEBHOOK_SECRET"))?;
+        let mut templates = Vec::new();
+        for (template, var) in EMAIL_TEMPLATES {
+            if let Some(v) = non_empty(var) {
+                let id = v.trim().parse::<i64>().map_err(|_| ConfigError::Invalid {
+                    name: var,
+                    reason: format!("not a Brevo template id: {v:?}"),
+                })?;
+                templates.push((template.to_string(), id));
+            }
+        }
+        let email = EmailConfig {
+            worker: !matches!(non_empty("AURORA_EMAIL_WORKER").as_deref(), Some("false" | "0" | "off")),
+            brevo_api_key: non_empty("BREVO_API_KEY").map(Into::into),
+            brevo_api_url: non_empty("BREVO_API_URL")
+                .unwrap_or_else(|| "https://api.brevo.com".into())
+                .trim_end_matches('/')
+                .to_string(),
+            brevo_timeout: Duration::from_millis(number("BREVO_TIMEOUT_MS", 10_000)?),
+            templates,
+            batch: number("AURORA_EMAIL_BATCH", 20)?.clamp(1, 1000) as i32,
+            concurrency: number("AURORA_EMAIL_CONCURRENCY", 8)?.clamp(1, 256) as usize,
+            lease_seconds: number("AURORA_EMAIL_LEASE_SECONDS", 60)?.clamp(1, 3600) as i32,
+            poll: Duration::from_millis(number("AURORA_EMAIL_POLL_MS", 2000)?.max(10)),
+            retry_base: Duration::from_millis(number("AURORA_EMAIL_RETRY_BASE_MS", 1000)?),
+            retry_max: Duration::from_millis(number("AURORA_EMAIL_RETRY_MAX_MS", 3_600_000)?),
+            max_attempts: number("AURORA_EMAIL_MAX_ATTEMPTS", 12)?.clamp(1, 100) as i32,
+        };
         Ok(Config {
+            email,
             database_url: database_url.into(),
             stripe_webhook_secret: stripe_webhook_secret.into(),
             bind_addr,

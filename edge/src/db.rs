@@ -7,7 +7,7 @@ use std::time::Duration;
 
 #[derive(Clone)]
 pub struct Db {
-    pool: Pool,
+    pub(crate) pool: Pool,
     ready_timeout: Duration,
 }
 
@@ -76,5 +76,74 @@ impl Db {
             })?;
         let tokio_postgres::types::Json(outcome): tokio_postgres::types::Json<serde_json::Value> = row.get(0);
         Ok(outcome)
+    }
+}
+
+/// An email claimed from the outbox.
+#[derive(Debug, Clone)]
+pub struct ClaimedEmail {
+    pub id: i64,
+    pub template: String,
+    pub recipient_email: String,
+    pub params: serde_json::Value,
+    pub delivery_key: String,
+    pub attempts: i32,
+}
+
+impl Db {
+    pub async fn claim_emails(&self, batch: i32, lease_seconds: i32) -> Result<Vec<ClaimedEmail>, String> {
+        let client = self.pool.get().await.map_err(|e| e.to_string())?;
+        let rows = client
+            .query(
+                "select id, template, recipient_email, params, delivery_key::text, attempts
+                   from aurora_private.claim_emails($1, $2)",
+                &[&batch, &lease_seconds],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let tokio_postgres::types::Json(params): tokio_postgres::types::Json<serde_json::Value> = r.get(3);
+                ClaimedEmail {
+                    id: r.get(0),
+                    template: r.get(1),
+                    recipient_email: r.get(2),
+                    params,
+                    delivery_key: r.get(4),
+                    attempts: r.get(5),
+                }
+            })
+            .collect())
+    }
+
+    pub async fn complete_email(
+        &self,
+        id: i64,
+        outcome: &str,
+        message_id: Option<String>,
+        error: Option<String>,
+        retry_in: std::time::Duration,
+        max_attempts: i32,
+    ) -> Result<String, String> {
+        let client = self.pool.get().await.map_err(|e| e.to_string())?;
+        let retry_ms = retry_in.as_millis().min(i32::MAX as u128) as i32;
+        let row = client
+            .query_opt(
+                "select aurora_private.complete_email($1, $2, $3, $4, $5, $6)",
+                &[&id, &outcome, &message_id, &error, &retry_ms, &max_attempts],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(row.and_then(|r| r.get::<_, Option<String>>(0)).unwrap_or_else(|| "lost_lease".into()))
+    }
+
+    pub async fn email_outbox_stats(&self) -> Result<(i64, f64, i64), String> {
+        let client = self.pool.get().await.map_err(|e| e.to_string())?;
+        let r = client
+            .query_one("select pending, oldest_pending_seconds, failed from aurora_private.email_outbox_stats()", &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((r.get(0), r.get(1), r.get(2)))
     }
 }

@@ -1,6 +1,7 @@
 //! The edge service as a library, so that tests start the real thing on port 0.
 pub mod config;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod routes;
 pub mod stripe;
@@ -22,6 +23,7 @@ pub struct AppState {
 pub struct App {
     listener: TcpListener,
     router: Router,
+    worker: Option<email::Worker>,
 }
 
 impl App {
@@ -29,17 +31,38 @@ impl App {
     pub async fn build(config: config::Config) -> Result<App, std::io::Error> {
         let db = db::Db::new(&config).map_err(std::io::Error::other)?;
         let listener = TcpListener::bind(config.bind_addr).await?;
+        let worker = if config.email.worker {
+            use secrecy::ExposeSecret;
+            Some(
+                email::Worker::new(db.clone(), config.email.clone(), config.database_url.expose_secret().to_string())
+                    .map_err(std::io::Error::other)?,
+            )
+        } else {
+            None
+        };
         let state = AppState { db, config: std::sync::Arc::new(config) };
-        Ok(App { listener, router: router(state) })
+        Ok(App { listener, router: router(state), worker })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    /// Serves until `shutdown` resolves, then lets in-flight requests and the email batch
+    /// in flight finish.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = self.worker.map(|w| tokio::spawn(w.run(stop_rx)));
+        let result = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            })
+            .await;
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        result
     }
 }
 

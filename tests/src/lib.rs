@@ -85,3 +85,67 @@ pub async fn as_user(
     tx.commit().await?;
     Ok(n)
 }
+
+/// The edge, started on port 0 against `db`, connected as a non-superuser login role
+/// inside `aurora_edge` (as in production). `vars` adds or overrides configuration.
+pub struct Edge {
+    pub base: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Edge {
+    pub async fn spawn(db: &TestDb, vars: &[(&str, &str)]) -> Edge {
+        let admin = connect(&admin_url()).await;
+        admin
+            .batch_execute(
+                "do $$ begin
+                     if not exists (select from pg_roles where rolname = 'aurora_edge_it') then
+                         create role aurora_edge_it login in role aurora_edge;
+                     end if;
+                 exception when duplicate_object or unique_violation then null;
+                 end $$",
+            )
+            .await
+            .unwrap();
+        let url = db.url.replacen("postgres://postgres@", "postgres://aurora_edge_it@", 1);
+        let mut map: std::collections::HashMap<String, String> = [
+            ("DATABASE_URL", url.as_str()),
+            ("AURORA_EDGE_ADDR", "127.0.0.1:0"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_aurora_it"),
+            ("AURORA_EMAIL_POLL_MS", "50"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in vars {
+            map.insert(k.to_string(), v.to_string());
+        }
+        let config = aurora_edge::config::Config::from_lookup(|k| map.get(k).cloned()).expect("test config");
+        let app = aurora_edge::App::build(config).await.expect("edge starts");
+        let base = format!("http://{}", app.local_addr());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(app.serve(async {
+            let _ = rx.await;
+        }));
+        Edge { base, shutdown: Some(tx), handle }
+    }
+
+    /// Graceful shutdown: returns once requests and the email batch in flight are done.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.take().map(|tx| tx.send(()));
+        (&mut self.handle).await.unwrap().unwrap();
+    }
+}
+
+/// Polls `sql` (one boolean) until true or `secs` pass; returns the last answer.
+pub async fn eventually(db: &Client, sql: &str, secs: u64) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let ok: bool = db.query_one(sql, &[]).await.unwrap().get(0);
+        if ok || std::time::Instant::now() > deadline {
+            return ok;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

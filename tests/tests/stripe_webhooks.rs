@@ -1,11 +1,8 @@
 //! Stripe webhooks through the running edge: real signatures, a real database, the edge
 //! connected as a non-superuser login role inside `aurora_edge`.
-use aurora_edge::config::Config;
 use aurora_edge::stripe::sign;
-use aurora_edge::App;
-use aurora_it::{admin_url, connect, create_user, TestDb};
+use aurora_it::{create_user, TestDb};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use uuid::Uuid;
 
 const SECRET: &str = "whsec_aurora_it";
@@ -13,36 +10,12 @@ const SECRET: &str = "whsec_aurora_it";
 struct Edge {
     base: String,
     client: reqwest::Client,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _edge: aurora_it::Edge,
 }
 
 async fn spawn_edge(db: &TestDb) -> Edge {
-    // the edge's own role: not a superuser, privileges through aurora_edge only
-    let admin = connect(&admin_url()).await;
-    admin
-        .batch_execute(
-            "do $$ begin
-                 if not exists (select from pg_roles where rolname = 'aurora_edge_it') then
-                     create role aurora_edge_it login in role aurora_edge;
-                 end if;
-             exception when duplicate_object or unique_violation then null;
-             end $$",
-        )
-        .await
-        .unwrap();
-    let url = db.url.replacen("postgres://postgres@", "postgres://aurora_edge_it@", 1);
-    let vars: HashMap<&str, String> = HashMap::from([
-        ("DATABASE_URL", url),
-        ("AURORA_EDGE_ADDR", "127.0.0.1:0".into()),
-        ("STRIPE_WEBHOOK_SECRET", SECRET.into()),
-    ]);
-    let app = App::build(Config::from_lookup(|k| vars.get(k).cloned()).unwrap()).await.unwrap();
-    let base = format!("http://{}", app.local_addr());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.serve(async {
-        let _ = rx.await;
-    }));
-    Edge { base, client: reqwest::Client::new(), _shutdown: tx }
+    let edge = aurora_it::Edge::spawn(db, &[("STRIPE_WEBHOOK_SECRET", SECRET), ("AURORA_EMAIL_WORKER", "false")]).await;
+    Edge { base: edge.base.clone(), client: reqwest::Client::new(), _edge: edge }
 }
 
 fn now() -> i64 {

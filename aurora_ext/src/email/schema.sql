@@ -11,13 +11,19 @@ create table email_outbox (
     recipient_email text not null check (recipient_email ~ '^[^@\s]+@[^@\s]+$'),
     params jsonb not null default '{}'::jsonb,
     idempotency_key text not null unique,
+    -- sent to Brevo as its idempotencyKey (a UUID), the same for every attempt of this row
+    delivery_key uuid not null default gen_random_uuid(),
     status text not null default 'pending'
         check (status in ('pending', 'sending', 'sent', 'captured', 'failed')),
     attempts integer not null default 0 check (attempts >= 0),
     next_attempt_at timestamptz not null default now(),
+    -- a claimed row is the claimer's until then; after it, another worker may take it
+    lease_until timestamptz,
+    provider_message_id text,
     last_error text,
     created_at timestamptz not null default now(),
     sent_at timestamptz
 );
 create index idx_email_outbox_due on email_outbox (next_attempt_at) where status = 'pending';
+create index idx_email_outbox_leased on email_outbox (lease_until) where status = 'sending';
 create index idx_email_outbox_user on email_outbox (user_id);

@@ -137,6 +137,15 @@ grant select on subscriptions to authenticated;
 -- the edge applies verified Stripe events (and nothing else through aurora_private)
 grant usage on schema aurora_private to aurora_edge;
 grant execute on function aurora_private.apply_stripe_event(jsonb) to aurora_edge;
+-- … and delivers the email outbox
+grant execute on function aurora_private.claim_emails(integer, integer),
+                          aurora_private.complete_email(bigint, text, text, text, integer, integer),
+                          aurora_private.email_outbox_stats()
+    to aurora_edge;
+revoke execute on function aurora_private.claim_emails(integer, integer),
+                           aurora_private.complete_email(bigint, text, text, text, integer, integer),
+                           aurora_private.email_outbox_stats()
+    from authenticated;
 
 -- pg_dump ------------------------------------------------------------------------------
 -- Extension tables are not dumped unless registered: register every one, so a dump and

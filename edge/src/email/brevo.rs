@@ -1,0 +1,75 @@
+//! Brevo's transactional email API (`POST {BREVO_API_URL}/v3/smtp/email`): template id,
+//! params, recipient, and the row's UUID as Brevo's `idempotencyKey`, so a retry that
+//! crosses a successful send is not sent twice.
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct Brevo {
+    http: reqwest::Client,
+    url: String,
+    key: SecretString,
+}
+
+/// What an attempt came to.
+#[derive(Debug, PartialEq)]
+pub enum Delivery {
+    Sent(Option<String>),
+    /// Worth retrying (429, 5xx, timeout, unreachable); Brevo's Retry-After if it sent one.
+    Retry(String, Option<Duration>),
+    /// Will never work as is (other 4xx: invalid address, unknown template…).
+    Failed(String),
+}
+
+impl Brevo {
+    pub fn new(base_url: &str, key: SecretString, timeout: Duration) -> Result<Brevo, String> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Brevo { http, url: format!("{base_url}/v3/smtp/email"), key })
+    }
+
+    pub async fn send(&self, to: &str, template_id: i64, params: &Value, idempotency_key: &str) -> Delivery {
+        let body = json!({
+            "to": [{ "email": to }],
+            "templateId": template_id,
+            "params": params,
+            "headers": { "idempotencyKey": idempotency_key },
+        });
+        let response = self
+            .http
+            .post(&self.url)
+            .header("api-key", self.key.expose_secret())
+            .header("accept", "application/json")
+            .json(&body)
+            .send()
+            .await;
+        let response = match response {
+            Ok(r) => r,
+            Err(e) if e.is_timeout() => return Delivery::Retry("Brevo timed out".into(), None),
+            Err(e) => return Delivery::Retry(format!("Brevo unreachable: {e}"), None),
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let text = response.text().await.unwrap_or_default();
+        let detail: String = text.chars().take(500).collect();
+        if status.is_success() {
+            let id = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| v["messageId"].as_str().map(str::to_string));
+            Delivery::Sent(id)
+        } else if status.as_u16() == 429 || status.is_server_error() {
+            Delivery::Retry(format!("Brevo {status}: {detail}"), retry_after)
+        } else {
+            Delivery::Failed(format!("Brevo {status}: {detail}"))
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The email outbox delivery worker. Emails are rows first (the database queues them);
+//! every edge runs this loop: claim a batch with FOR UPDATE SKIP LOCKED under a lease,
+//! send each through Brevo, record the outcome. Several edges share one outbox; an edge
+//! that dies mid-batch leaves leased rows that another claims when the lease ends; a
+//! retry reuses the row's UUID as Brevo's idempotency key. It wakes on NOTIFY
+//! aurora_email_outbox and on a timer.
+pub mod brevo;
+
+use crate::config::EmailConfig;
+use crate::db::{ClaimedEmail, Db};
+use brevo::{Brevo, Delivery};
+use futures_util::StreamExt;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+pub struct Worker {
+    db: Db,
+    brevo: Option<Brevo>,
+    config: EmailConfig,
+    database_url: String,
+}
+
+impl Worker {
+    pub fn new(db: Db, config: EmailConfig, database_url: String) -> Result<Worker, String> {
+        let brevo = match &config.brevo_api_key {
+            Some(key) => Some(Brevo::new(&config.brevo_api_url, key.clone(), config.brevo_timeout)?),
+            None => {
+                tracing::warn!("BREVO_API_KEY is not set: emails are captured, not sent");
+                None
+            }
+        };
+        Ok(Worker { db, brevo, config, database_url })
+    }
+
+    /// Runs until `shutdown` turns true; a batch in flight is finished first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let (wake_tx, mut wake) = mpsc::channel::<()>(1);
+        let listener = tokio::spawn(listen(self.database_url.clone(), wake_tx));
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let claimed = match self.db.claim_emails(self.config.batch, self.config.lease_seconds).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!(error = %e, "email outbox: cannot claim");
+                    Vec::new()
+                }
+            };
+            self.report_depth().await;
+            if !claimed.is_empty() {
+                // more may be due: claim again without a nap
+                self.deliver_all(claimed).await;
+                continue;
+            }
+            tokio::select! {
+                _ = shutdown.changed() => {}
+                _ = wake.recv() => {}
+                _ = tokio::time::sleep(self.config.poll) => {}
+            }
+        }
+        listener.abort();
+        tracing::info!("email worker stopped");
+    }
+
+    async fn deliver_all(&self, claimed: Vec<ClaimedEmail>) {
+        futures_util::stream::iter(claimed)
+            .for_each_concurrent(self.config.concurrency, |email| async move { self.deliver(email).await })
+            .await;
+    }
+
+    async fn deliver(&self, email: ClaimedEmail) {
+        let (outcome, message_id, error, retry_in) = match &self.brevo {
+            None => {
+                tracing::info!(email_id = email.id, template = %email.template, to = %email.recipient_email,
+                               params = %email.params, "email captured (no BREVO_API_KEY)");
+                ("captured", None, None, Duration::ZERO)
+            }
+            Some(brevo) => match self.config.templates.iter().find(|(t, _)| *t == email.template) {
+                None => (
+                    "failed",
+                    None,
+                    Some(format!("no Brevo template id configured for {}", email.template)),
+                    Duration::ZERO,
+                ),
+                Some((_, template_id)) => {
+                    match brevo.send(&email.recipient_email, *template_id, &email.params, &email.delivery_key).await {
+                        Delivery::Sent(id) => ("sent", id, None, Duration::ZERO),
+                        Delivery::Failed(e) => ("failed", None, Some(e), Duration::ZERO),
+                        Delivery::Retry(e, after) => {
+                            let backoff = self.backoff(email.attempts);
+                            ("retry", None, Some(e), after.map_or(backoff, |a| a.max(backoff)))
+                        }
+                    }
+                }
+            },
+        };
+        match self.db.complete_email(email.id, outcome, message_id, error.clone(), retry_in, self.config.max_attempts).await {
+            Ok(status) => {
+                metrics::counter!("aurora_email_deliveries_total", "outcome" => status.clone()).increment(1);
+                if status == "failed" {
+                    tracing::warn!(email_id = email.id, template = %email.template, error = ?error, "email failed for good");
+                } else if outcome == "retry" {
+                    tracing::info!(email_id = email.id, retry_in_ms = retry_in.as_millis() as u64, error = ?error, "email will be retried");
+                }
+            }
+            Err(e) => tracing::warn!(email_id = email.id, error = %e, "email outbox: cannot record outcome (the lease will expire)"),
+        }
+    }
+
+    /// Exponential backoff with jitter: base · 2^(attempts-1), capped, then a random
+    /// point in its upper half, so retries of many rows do not arrive together.
+    fn backoff(&self, attempts: i32) -> Duration {
+        let exp = (attempts.max(1) - 1).min(30) as u32;
+        let full = self.config.retry_base.saturating_mul(2u32.saturating_pow(exp)).min(self.config.retry_max);
+        let half = full / 2;
+        half + Duration::from_millis(fastrand::u64(0..=half.as_millis() as u64))
+    }
+
+    async fn report_depth(&self) {
+        if let Ok((pending, oldest, failed)) = self.db.email_outbox_stats().await {
+            metrics::gauge!("aurora_email_outbox_pending").set(pending as f64);
+            metrics::gauge!("aurora_email_outbox_oldest_pending_seconds").set(oldest);
+            metrics::gauge!("aurora_email_outbox_failed").set(failed as f64);
+        }
+    }
+}
+
+/// LISTEN aurora_email_outbox on a connection of its own; each notification wakes the
+/// worker. If the connection drops, the timer still drives the worker; it reconnects.
+async fn listen(database_url: String, wake: mpsc::Sender<()>) {
+    loop {
+        match tokio_postgres::connect(&database_url, tokio_postgres::NoTls).await {
+            Ok((client, mut connection)) => {
+                let (tx, mut rx) = mpsc::unbounded_channel();
+                let pump = tokio::spawn(async move {
+                    let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                    while let Some(Ok(message)) = messages.next().await {
+                        if let tokio_postgres::AsyncMessage::Notification(_) = message {
+                            let _ = tx.send(());
+                        }
+                    }
+                });
+                if client.batch_execute("listen aurora_email_outbox").await.is_ok() {
+                    while rx.recv().await.is_some() {
+                        let _ = wake.try_send(());
+                    }
+                }
+                pump.abort();
+            }
+            Err(e) => tracing::debug!(error = %e, "email listener: cannot connect"),
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+}

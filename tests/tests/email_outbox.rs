@@ -1,0 +1,223 @@
+//! The email outbox delivered by the edge to a fake Brevo built from its documented
+//! contract (POST /v3/smtp/email, api-key header, templateId, params, headers.idempotencyKey;
+//! 201 {"messageId"}; 400 for bad input; 429 and 5xx to retry).
+use aurora_it::{eventually, Edge, TestDb};
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio_postgres::Client;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KEY: &str = "xkeysib-test";
+
+fn brevo_vars(uri: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("BREVO_API_KEY", KEY.into()),
+        ("BREVO_API_URL", uri.into()),
+        ("BREVO_TEMPLATE_WELCOME", "11".into()),
+        ("BREVO_TEMPLATE_COURSE_COMPLETION", "16".into()),
+        ("AURORA_EMAIL_RETRY_BASE_MS", "100".into()),
+        ("BREVO_TIMEOUT_MS", "2000".into()),
+    ]
+}
+
+async fn spawn(db: &TestDb, vars: &[(&'static str, String)]) -> Edge {
+    let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Edge::spawn(db, &refs).await
+}
+
+async fn queue(admin: &Client, n: i64, template: &str) {
+    admin
+        .execute(
+            "insert into email_outbox (template, recipient_email, params, idempotency_key)
+             select $2, 'membre' || g || '@example.fr', jsonb_build_object('prenom', 'Membre ' || g),
+                    $2 || ':' || g || ':' || gen_random_uuid()
+               from generate_series(1, $1::bigint) g",
+            &[&n, &template],
+        )
+        .await
+        .unwrap();
+}
+
+fn sent_ok() -> ResponseTemplate {
+    ResponseTemplate::new(201).set_body_json(json!({ "messageId": "<msg@smtp-relay.brevo.com>" }))
+}
+
+async fn bodies(server: &MockServer) -> Vec<Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_500_then_201_is_delivered_once_with_one_idempotency_key() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let brevo = MockServer::start().await;
+    Mock::given(method("POST")).and(path("/v3/smtp/email")).respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1).mount(&brevo).await;
+    Mock::given(method("POST")).and(path("/v3/smtp/email")).and(header("api-key", KEY))
+        .respond_with(sent_ok()).mount(&brevo).await;
+    queue(&admin, 1, "welcome").await;
+    let edge = spawn(&db, &brevo_vars(&brevo.uri())).await;
+    assert!(eventually(&admin, "select bool_and(status = 'sent') from email_outbox", 15).await, "delivered");
+    let row = admin.query_one("select attempts, provider_message_id, delivery_key::text, last_error from email_outbox", &[]).await.unwrap();
+    assert_eq!(row.get::<_, i32>(0), 2, "one failure, one success");
+    assert_eq!(row.get::<_, Option<String>>(1).as_deref(), Some("<msg@smtp-relay.brevo.com>"));
+    let sent = bodies(&brevo).await;
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0]["headers"]["idempotencyKey"], sent[1]["headers"]["idempotencyKey"], "a retry reuses its key");
+    assert_eq!(sent[1]["headers"]["idempotencyKey"], row.get::<_, String>(2));
+    assert_eq!(sent[1]["templateId"], 11);
+    assert_eq!(sent[1]["to"][0]["email"], "membre1@example.fr");
+    assert_eq!(sent[1]["params"]["prenom"], "Membre 1");
+    edge.stop().await;
+    drop(admin);
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_429_backs_off_as_told_then_delivers() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let brevo = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(429).insert_header("retry-after", "2"))
+        .up_to_n_times(1).mount(&brevo).await;
+    Mock::given(method("POST")).respond_with(sent_ok()).mount(&brevo).await;
+    queue(&admin, 1, "welcome").await;
+    let edge = spawn(&db, &brevo_vars(&brevo.uri())).await;
+    assert!(eventually(&admin, "select bool_and(attempts = 1 and status = 'pending') from email_outbox", 10).await);
+    let wait: f64 = admin
+        .query_one("select extract(epoch from next_attempt_at - now())::float8 from email_outbox", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(wait > 1.0, "Retry-After: 2 is honoured (next attempt in {wait:.2}s)");
+    assert!(eventually(&admin, "select bool_and(status = 'sent') from email_outbox", 15).await, "then delivered");
+    assert_eq!(bodies(&brevo).await.len(), 2);
+    edge.stop().await;
+    drop(admin);
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_400_fails_for_good_without_retry_and_stays_visible() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let brevo = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(
+        ResponseTemplate::new(400).set_body_json(json!({ "code": "invalid_parameter", "message": "email is not valid" })),
+    ).mount(&brevo).await;
+    queue(&admin, 1, "welcome").await;
+    // and one whose template has no Brevo id configured
+    queue(&admin, 1, "password-reset").await;
+    let edge = spawn(&db, &brevo_vars(&brevo.uri())).await;
+    assert!(eventually(&admin, "select bool_and(status = 'failed') from email_outbox", 10).await);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(bodies(&brevo).await.len(), 1, "not retried (and the unconfigured template was never sent)");
+    let errors: Vec<String> = admin
+        .query("select last_error from email_outbox order by template", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(errors[0].contains("no Brevo template id configured for password-reset"), "{errors:?}");
+    assert!(errors[1].contains("400") && errors[1].contains("email is not valid"), "{errors:?}");
+    edge.stop().await;
+    drop(admin);
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn brevo_unreachable_for_a_while_then_everything_is_delivered() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener); // nothing listens there for now
+    queue(&admin, 5, "welcome").await;
+    let edge = spawn(&db, &brevo_vars(&format!("http://{addr}"))).await;
+    assert!(eventually(&admin, "select bool_and(attempts >= 2 and status = 'pending') from email_outbox", 15).await,
+            "attempts are retried while Brevo is down");
+    let brevo = MockServer::builder().listener(std::net::TcpListener::bind(addr).unwrap()).start().await;
+    Mock::given(method("POST")).respond_with(sent_ok()).mount(&brevo).await;
+    assert!(eventually(&admin, "select bool_and(status = 'sent') from email_outbox", 20).await, "all delivered once it is back");
+    let sent = bodies(&brevo).await;
+    let keys: std::collections::HashSet<String> = sent.iter().map(|b| b["headers"]["idempotencyKey"].to_string()).collect();
+    assert_eq!((sent.len(), keys.len()), (5, 5), "each email once");
+    edge.stop().await;
+    drop(admin);
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_workers_share_one_outbox_without_sending_twice() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let brevo = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(sent_ok().set_delay(Duration::from_millis(5))).mount(&brevo).await;
+    queue(&admin, 200, "welcome").await;
+    let vars = brevo_vars(&brevo.uri());
+    let (a, b) = tokio::join!(spawn(&db, &vars), spawn(&db, &vars));
+    assert!(eventually(&admin, "select bool_and(status = 'sent') from email_outbox", 30).await);
+    let sent = bodies(&brevo).await;
+    let keys: std::collections::HashSet<String> = sent.iter().map(|b| b["headers"]["idempotencyKey"].to_string()).collect();
+    assert_eq!((sent.len(), keys.len()), (200, 200), "200 emails, 200 sends, no key twice");
+    a.stop().await;
+    b.stop().await;
+    drop(admin);
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_edge_that_dies_mid_batch_loses_nothing() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let brevo = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(sent_ok()).mount(&brevo).await;
+    queue(&admin, 10, "welcome").await;
+    // a worker claims the batch with a 1 s lease and dies before recording anything
+    let claimed: i64 = admin.query_one("select count(*) from aurora_private.claim_emails(10, 1)", &[]).await.unwrap().get(0);
+    assert_eq!(claimed, 10);
+    let edge = spawn(&db, &brevo_vars(&brevo.uri())).await;
+    assert!(eventually(&admin, "select bool_and(status = 'sent') from email_outbox", 20).await, "the lease ends, another worker delivers");
+    assert_eq!(bodies(&brevo).await.len(), 10, "each once");
+    edge.stop().await;
+    drop(admin);
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn graceful_shutdown_finishes_the_batch_in_flight() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let brevo = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(sent_ok().set_delay(Duration::from_millis(400))).mount(&brevo).await;
+    queue(&admin, 8, "welcome").await;
+    let edge = spawn(&db, &brevo_vars(&brevo.uri())).await;
+    assert!(eventually(&admin, "select count(*) filter (where status = 'sending') > 0 from email_outbox", 10).await);
+    edge.stop().await; // returns once the batch in flight is recorded
+    let stuck: i64 = admin.query_one("select count(*) from email_outbox where status = 'sending'", &[]).await.unwrap().get(0);
+    assert_eq!(stuck, 0, "nothing left half-sent");
+    let sent: i64 = admin.query_one("select count(*) from email_outbox where status = 'sent'", &[]).await.unwrap().get(0);
+    assert_eq!(sent as usize, bodies(&brevo).await.len(), "what Brevo received is recorded as sent");
+    drop(admin);
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_a_brevo_key_emails_are_captured() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    queue(&admin, 3, "course-completion").await;
+    let edge = Edge::spawn(&db, &[]).await;
+    assert!(eventually(&admin, "select bool_and(status = 'captured' and sent_at is not null) from email_outbox", 10).await);
+    edge.stop().await;
+    drop(admin);
+    db.drop().await;
+}
