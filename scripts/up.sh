@@ -36,6 +36,9 @@ psql_admin -d postgres -c "do \$\$ begin
 EDGE_DATABASE_URL="postgres://aurora_edge_dev@${AURORA_PGHOST}:${AURORA_PGPORT}/aurora"
 DATABASE_URL="$EDGE_DATABASE_URL" AURORA_EDGE_ADDR="$EDGE_ADDR" NEXT_PUBLIC_DEV_MODE=true \
     STRIPE_WEBHOOK_SECRET="${STRIPE_WEBHOOK_SECRET:-whsec_aurora_dev_only}" \
+    NEXT_PUBLIC_SUPABASE_URL="${NEXT_PUBLIC_SUPABASE_URL:-http://127.0.0.1:9999}" \
+    NEXT_PUBLIC_SUPABASE_ANON_KEY="${NEXT_PUBLIC_SUPABASE_ANON_KEY:-dev-anon-key}" \
+    SUPABASE_JWT_SECRET="${SUPABASE_JWT_SECRET:-aurora-dev-jwt-secret-at-least-32-characters-long}" \
     nohup "$AURORA_ROOT/target/release/aurora-edge" >"$RUN_DIR/edge.log" 2>&1 &
 echo $! >"$RUN_DIR/edge.pid"
 for _ in $(seq 1 100); do

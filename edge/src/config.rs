@@ -23,6 +23,14 @@ pub struct Config {
     pub db_pool_size: usize,
     /// `AURORA_READY_TIMEOUT_MS`: how long /ready waits for the database, default 2000.
     pub ready_timeout: Duration,
+    /// `NEXT_PUBLIC_SUPABASE_URL`: the project (GoTrue at {url}/auth/v1).
+    pub supabase_url: String,
+    /// `NEXT_PUBLIC_SUPABASE_ANON_KEY`: sent as `apikey` to GoTrue.
+    pub supabase_anon_key: SecretString,
+    /// `SUPABASE_SERVICE_ROLE_KEY`: GoTrue's admin API (verification links).
+    pub supabase_service_role_key: Option<SecretString>,
+    /// `SUPABASE_JWT_SECRET`: verifies members' access tokens (HS256).
+    pub supabase_jwt_secret: SecretString,
     /// `STRIPE_WEBHOOK_SECRET`: the endpoint's signing secret (whsec_…).
     pub stripe_webhook_secret: SecretString,
     /// `NEXT_PUBLIC_SITE_URL`, e.g. https://aurora50.fr (optional until the auth routes).
@@ -100,6 +108,17 @@ impl Config {
         if db_pool_size == 0 {
             return Err(ConfigError::Invalid { name: "AURORA_DB_POOL_SIZE", reason: "must be at least 1".into() });
         }
+        let supabase_url = non_empty("NEXT_PUBLIC_SUPABASE_URL")
+            .ok_or(ConfigError::Missing("NEXT_PUBLIC_SUPABASE_URL"))?
+            .trim_end_matches('/')
+            .to_string();
+        if !(supabase_url.starts_with("https://") || supabase_url.starts_with("http://")) {
+            return Err(ConfigError::Invalid { name: "NEXT_PUBLIC_SUPABASE_URL", reason: "not an http(s) URL".into() });
+        }
+        let supabase_anon_key =
+            non_empty("NEXT_PUBLIC_SUPABASE_ANON_KEY").ok_or(ConfigError::Missing("NEXT_PUBLIC_SUPABASE_ANON_KEY"))?;
+        let supabase_jwt_secret =
+            non_empty("SUPABASE_JWT_SECRET").ok_or(ConfigError::Missing("SUPABASE_JWT_SECRET"))?;
         let stripe_webhook_secret =
             non_empty("STRIPE_WEBHOOK_SECRET").ok_or(ConfigError::Missing("STRIPE_WEBHOOK_SECRET"))?;
         let mut templates = Vec::new();
@@ -131,6 +150,10 @@ impl Config {
         };
         Ok(Config {
             email,
+            supabase_url,
+            supabase_anon_key: supabase_anon_key.into(),
+            supabase_service_role_key: non_empty("SUPABASE_SERVICE_ROLE_KEY").map(Into::into),
+            supabase_jwt_secret: supabase_jwt_secret.into(),
             database_url: database_url.into(),
             stripe_webhook_secret: stripe_webhook_secret.into(),
             bind_addr,
@@ -155,30 +178,45 @@ mod tests {
     }
 
     const SECRET: (&str, &str) = ("STRIPE_WEBHOOK_SECRET", "whsec_test");
+    const BASE: [(&str, &str); 3] = [
+        ("NEXT_PUBLIC_SUPABASE_URL", "https://abcd.supabase.co"),
+        ("NEXT_PUBLIC_SUPABASE_ANON_KEY", "anon"),
+        ("SUPABASE_JWT_SECRET", "jwt-secret"),
+    ];
+
+    fn with_base(pairs: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        BASE.iter().copied().chain(pairs.iter().copied()).collect()
+    }
 
     #[test]
     fn required_secrets_are_named() {
-        let err = from(&[SECRET]).unwrap_err();
+        let err = from(&with_base(&[SECRET])).unwrap_err();
         assert_eq!(err.to_string(), "DATABASE_URL is required but not set");
-        let err = from(&[("DATABASE_URL", "  "), SECRET]).unwrap_err();
+        let err = from(&with_base(&[("DATABASE_URL", "  "), SECRET])).unwrap_err();
         assert!(matches!(err, ConfigError::Missing("DATABASE_URL")));
-        let err = from(&[("DATABASE_URL", "postgres://x@h/db")]).unwrap_err();
+        let err = from(&with_base(&[("DATABASE_URL", "postgres://x@h/db")])).unwrap_err();
         assert_eq!(err.to_string(), "STRIPE_WEBHOOK_SECRET is required but not set");
+        let err = from(&[("DATABASE_URL", "postgres://x@h/db"), SECRET]).unwrap_err();
+        assert_eq!(err.to_string(), "NEXT_PUBLIC_SUPABASE_URL is required but not set");
+        let err = from(&[("DATABASE_URL", "postgres://x@h/db"), SECRET, BASE[0], BASE[1]]).unwrap_err();
+        assert_eq!(err.to_string(), "SUPABASE_JWT_SECRET is required but not set");
+        let err = from(&with_base(&[("DATABASE_URL", "postgres://x@h/db"), SECRET, ("BREVO_TEMPLATE_WELCOME", "abc")])).unwrap_err();
+        assert!(err.to_string().starts_with("BREVO_TEMPLATE_WELCOME is invalid"), "{err}");
     }
 
     #[test]
     fn invalid_values_name_their_variable() {
-        let err = from(&[("DATABASE_URL", "postgres://x@h/db"), SECRET, ("AURORA_EDGE_ADDR", "nope")]).unwrap_err();
+        let err = from(&with_base(&[("DATABASE_URL", "postgres://x@h/db"), SECRET, ("AURORA_EDGE_ADDR", "nope")])).unwrap_err();
         assert!(err.to_string().starts_with("AURORA_EDGE_ADDR is invalid"), "{err}");
-        let err = from(&[("DATABASE_URL", "postgres://x@h/db"), SECRET, ("AURORA_DB_POOL_SIZE", "0")]).unwrap_err();
+        let err = from(&with_base(&[("DATABASE_URL", "postgres://x@h/db"), SECRET, ("AURORA_DB_POOL_SIZE", "0")])).unwrap_err();
         assert!(err.to_string().starts_with("AURORA_DB_POOL_SIZE is invalid"), "{err}");
-        let err = from(&[("DATABASE_URL", "postgres://x@h:notaport/db"), SECRET]).unwrap_err();
+        let err = from(&with_base(&[("DATABASE_URL", "postgres://x@h:notaport/db"), SECRET])).unwrap_err();
         assert!(err.to_string().starts_with("DATABASE_URL is invalid"), "{err}");
     }
 
     #[test]
     fn defaults_and_secret_redaction() {
-        let c = from(&[("DATABASE_URL", "postgres://edge:s3cret@127.0.0.1/aurora"), ("STRIPE_WEBHOOK_SECRET", "whsec_hush")]).unwrap();
+        let c = from(&with_base(&[("DATABASE_URL", "postgres://edge:s3cret@127.0.0.1/aurora"), ("STRIPE_WEBHOOK_SECRET", "whsec_hush")])).unwrap();
         assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8787");
         assert_eq!(c.db_pool_size, 16);
         assert!(!c.dev_mode);

@@ -147,3 +147,26 @@ impl Db {
         Ok((r.get(0), r.get(1), r.get(2)))
     }
 }
+
+impl Db {
+    /// Runs `sql` (one jsonb column) as the member, the way PostgREST does: in a
+    /// transaction, `set local role authenticated` and her claims in request.jwt.claims.
+    pub async fn as_member(
+        &self,
+        member: &crate::auth::Member,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<serde_json::Value, crate::error::AppError> {
+        use crate::error::{from_db, AppError};
+        let mut client = self.pool.get().await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+        let tx = client.transaction().await.map_err(|e| from_db(&e))?;
+        tx.batch_execute("set local role authenticated").await.map_err(|e| from_db(&e))?;
+        tx.execute("select set_config('request.jwt.claims', $1, true)", &[&member.claims.to_string()])
+            .await
+            .map_err(|e| from_db(&e))?;
+        let row = tx.query_one(sql, params).await.map_err(|e| from_db(&e))?;
+        let value: Option<tokio_postgres::types::Json<serde_json::Value>> = row.get(0);
+        tx.commit().await.map_err(|e| from_db(&e))?;
+        Ok(value.map(|j| j.0).unwrap_or(serde_json::Value::Null))
+    }
+}

@@ -9,6 +9,12 @@ use serde_json::json;
 pub enum AppError {
     #[error("{0}")]
     BadRequest(String),
+    /// No valid member token (401, with WWW-Authenticate).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A database error a member caused, answered the way PostgREST answers it.
+    #[error("{message}")]
+    Db { status: StatusCode, code: String, message: String, hint: Option<String> },
     #[error("service unavailable")]
     Unavailable(String),
     #[error("internal error")]
@@ -19,6 +25,14 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, message) = match &self {
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
+            AppError::Unauthorized(m) => {
+                let mut r = (StatusCode::UNAUTHORIZED, Json(json!({ "error": m }))).into_response();
+                r.headers_mut().insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
+                return r;
+            }
+            AppError::Db { status, code, message, hint } => {
+                return (*status, Json(json!({ "code": code, "message": message, "hint": hint }))).into_response();
+            }
             AppError::Unavailable(context) => {
                 tracing::warn!(%context, "unavailable");
                 (StatusCode::SERVICE_UNAVAILABLE, "service unavailable".to_string())
@@ -30,4 +44,28 @@ impl IntoResponse for AppError {
         };
         (status, Json(json!({ "error": message }))).into_response()
     }
+}
+
+/// PostgREST's SQLSTATE → HTTP status table, for errors raised while acting as a member.
+pub fn from_db(e: &tokio_postgres::Error) -> AppError {
+    let Some(db) = e.as_db_error() else {
+        return AppError::Unavailable(e.to_string());
+    };
+    let code = db.code().code().to_string();
+    let status = match code.as_str() {
+        "42501" => StatusCode::FORBIDDEN,
+        "23503" | "23505" => StatusCode::CONFLICT,
+        "42883" | "42P01" => StatusCode::NOT_FOUND,
+        "P0001" => StatusCode::BAD_REQUEST,
+        c if c.starts_with("PT") => c[2..].parse::<u16>().ok().and_then(|n| StatusCode::from_u16(n).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        c if c.starts_with("08") || c.starts_with("53") => StatusCode::SERVICE_UNAVAILABLE,
+        c if c.starts_with("XX") || c.starts_with("P0") || c.starts_with("25") || c.starts_with("40")
+            || c.starts_with("55") || c.starts_with("57") || c.starts_with("58") => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    if status.is_server_error() {
+        return AppError::Internal(format!("{code}: {}", db.message()));
+    }
+    AppError::Db { status, code, message: db.message().to_string(), hint: db.hint().map(str::to_string) }
 }

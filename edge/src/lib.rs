@@ -1,4 +1,5 @@
 //! The edge service as a library, so that tests start the real thing on port 0.
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod email;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         Router::new()
             .merge(routes::health::router())
             .merge(routes::stripe::router())
+            .merge(routes::member::router())
             .merge(telemetry::metrics_router())
             .with_state(state),
     )

@@ -28,6 +28,10 @@ async fn spawn_app(database_url: &str) -> TestApp {
         ("AURORA_EDGE_ADDR", "127.0.0.1:0".to_string()),
         ("AURORA_READY_TIMEOUT_MS", "1500".to_string()),
         ("STRIPE_WEBHOOK_SECRET", "whsec_test".to_string()),
+        ("NEXT_PUBLIC_SUPABASE_URL", "http://127.0.0.1:9".to_string()),
+        ("NEXT_PUBLIC_SUPABASE_ANON_KEY", "anon".to_string()),
+        ("SUPABASE_JWT_SECRET", "jwt-secret".to_string()),
+        ("AURORA_EMAIL_WORKER", "false".to_string()),
     ]);
     let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("valid test config");
     let app = App::build(config).await.expect("edge starts");

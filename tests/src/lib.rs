@@ -86,6 +86,9 @@ pub async fn as_user(
     Ok(n)
 }
 
+/// The JWT secret the test edges verify members' tokens with.
+pub const JWT_SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters";
+
 /// The edge, started on port 0 against `db`, connected as a non-superuser login role
 /// inside `aurora_edge` (as in production). `vars` adds or overrides configuration.
 pub struct Edge {
@@ -114,6 +117,9 @@ impl Edge {
             ("AURORA_EDGE_ADDR", "127.0.0.1:0"),
             ("STRIPE_WEBHOOK_SECRET", "whsec_aurora_it"),
             ("AURORA_EMAIL_POLL_MS", "50"),
+            ("NEXT_PUBLIC_SUPABASE_URL", "http://127.0.0.1:9"),
+            ("NEXT_PUBLIC_SUPABASE_ANON_KEY", "anon-key-it"),
+            ("SUPABASE_JWT_SECRET", JWT_SECRET),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -127,7 +127,7 @@ grant execute on function
     get_lesson_content(uuid), start_course(uuid), get_course_lessons(uuid),
     update_lesson_progress(uuid, integer, integer, integer),
     get_leaderboard(integer), record_profile_view(uuid),
-    export_my_data(), delete_my_account()
+    export_my_data(), delete_my_account(), ensure_profile()
     to authenticated;
 -- limits are no secret: clients show them
 grant select on aurora_settings to authenticated;

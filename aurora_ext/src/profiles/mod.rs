@@ -153,3 +153,37 @@ mod tests {
     }
 }
 pub mod presence;
+
+/// Makes sure the caller has her profile and stats rows (members created before aurora
+/// was installed have none), then returns her whole profile. Idempotent.
+#[pg_extern(volatile, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn ensure_profile() -> pgrx::JsonB {
+    let me = crate::platform::api::require_user_or_raise();
+    Spi::run_with_args(
+        "with u as (select id, email, raw_user_meta_data as m from auth.users where id = $1),
+              p as (
+                 insert into public.profiles (id, email, full_name, avatar_url)
+                 select id, email,
+                        left(nullif(btrim(coalesce(m ->> 'full_name', m ->> 'name')), ''), 120),
+                        left(nullif(btrim(m ->> 'avatar_url'), ''), 2048)
+                   from u
+                 on conflict (id) do nothing
+              )
+         insert into public.user_stats (user_id) select id from u on conflict (user_id) do nothing",
+        &[me.into()],
+    )
+    .unwrap_or_else(|e| error!("aurora: ensure_profile: {e}"));
+    crate::platform::spi::one::<pgrx::JsonB>(
+        "select to_jsonb(p) from public.profiles p where p.id = $1",
+        &[me.into()],
+    )
+    .unwrap_or_else(|| {
+        crate::platform::error::raise(
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            "no account for this token",
+            None,
+            Some("Compte introuvable."),
+        )
+    })
+}

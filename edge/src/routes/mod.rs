@@ -1,2 +1,3 @@
 pub mod health;
 pub mod stripe;
+pub mod member;

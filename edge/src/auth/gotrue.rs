@@ -1,0 +1,1 @@
+//! GoTrue (Supabase Auth) client: see below.
