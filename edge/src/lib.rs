@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 pub struct AppState {
     pub db: db::Db,
     pub config: std::sync::Arc<config::Config>,
+    pub gotrue: auth::gotrue::GoTrue,
 }
 
 pub struct App {
@@ -41,7 +42,13 @@ impl App {
         } else {
             None
         };
-        let state = AppState { db, config: std::sync::Arc::new(config) };
+        let gotrue = auth::gotrue::GoTrue::new(
+            &config.supabase_url,
+            config.supabase_anon_key.clone(),
+            config.supabase_service_role_key.clone(),
+        )
+        .map_err(std::io::Error::other)?;
+        let state = AppState { db, config: std::sync::Arc::new(config), gotrue };
         Ok(App { listener, router: router(state), worker })
     }
 
@@ -73,6 +80,7 @@ pub fn router(state: AppState) -> Router {
             .merge(routes::health::router())
             .merge(routes::stripe::router())
             .merge(routes::member::router())
+            .merge(routes::auth::router())
             .merge(telemetry::metrics_router())
             .with_state(state),
     )

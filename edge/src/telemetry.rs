@@ -61,6 +61,12 @@ pub fn count_webhook(outcome: &str) {
     metrics::counter!("aurora_stripe_webhooks_total", "outcome" => outcome.to_string()).increment(1);
 }
 
+/// Counts an auth callback outcome (signed_in, confirmed, or GoTrue's error code).
+pub fn count_auth(outcome: &str) {
+    prometheus();
+    metrics::counter!("aurora_auth_callbacks_total", "outcome" => outcome.to_string()).increment(1);
+}
+
 /// `GET /metrics` in Prometheus' text format.
 pub fn metrics_router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new().route(

@@ -1,3 +1,4 @@
 pub mod health;
 pub mod stripe;
 pub mod member;
+pub mod auth;
