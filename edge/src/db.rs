@@ -170,3 +170,25 @@ impl Db {
         Ok(value.map(|j| j.0).unwrap_or(serde_json::Value::Null))
     }
 }
+
+impl Db {
+    /// Queues an email for a member (aurora_private.queue_member_email).
+    pub async fn queue_member_email(
+        &self,
+        member: &str,
+        template: &str,
+        params: &serde_json::Value,
+        key: &str,
+    ) -> Result<String, crate::error::AppError> {
+        use crate::error::{from_db, AppError};
+        let client = self.pool.get().await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+        let row = client
+            .query_one(
+                "select aurora_private.queue_member_email($1::text::uuid, $2, $3::jsonb, $4)",
+                &[&member, &template, &tokio_postgres::types::Json(params), &key],
+            )
+            .await
+            .map_err(|e| from_db(&e))?;
+        Ok(row.get(0))
+    }
+}

@@ -61,7 +61,7 @@ select is((select points from user_stats), 3 * 10 + 10 + 50 + 50, 'lessons, firs
 select tests.act_as_admin();
 select is((select count(*)::int from email_outbox where template = 'course-completion' and user_id = tests.fx('paula')), 1,
           'one congratulation email is queued');
-select is((select params->>'cours' from email_outbox where user_id = tests.fx('paula')), 'Renaissance', 'with the course title');
+select is((select params->>'cours' from email_outbox where user_id = tests.fx('paula') and template = 'course-completion'), 'Renaissance', 'with the course title');
 
 -- leaderboard
 select tests.act_as('olga');

@@ -163,3 +163,43 @@ async fn gotrue_down_is_reported_not_crashed() {
     edge.stop().await;
     db.drop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn send_verification_email_queues_a_confirm_link_once_a_minute() {
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let ines = aurora_it::create_user(&admin, "ines@example.fr").await;
+    let gotrue = MockServer::start().await;
+    Mock::given(method("POST")).and(path("/auth/v1/admin/generate_link"))
+        .and(header("apikey", "service-key-it"))
+        .and(body_json(json!({ "type": "magiclink", "email": "ines@example.fr", "redirect_to": "https://aurora50.fr/" })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": ines.to_string(), "email": "ines@example.fr",
+            "action_link": "https://x.supabase.co/auth/v1/verify?token=abc", "email_otp": "123456",
+            "hashed_token": "hashed-abc", "verification_type": "magiclink", "redirect_to": "https://aurora50.fr/" })))
+        .mount(&gotrue).await;
+    let uri = gotrue.uri();
+    let edge = Edge::spawn(&db, &[("NEXT_PUBLIC_SUPABASE_URL", uri.as_str()), ("SUPABASE_SERVICE_ROLE_KEY", "service-key-it"),
+                                  ("NEXT_PUBLIC_SITE_URL", "https://aurora50.fr"), ("AURORA_EMAIL_WORKER", "false")]).await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let token = encode(&Header::default(),
+        &json!({ "sub": ines.to_string(), "role": "authenticated", "aud": "authenticated", "exp": now + 600 }),
+        &EncodingKey::from_secret(aurora_it::JWT_SECRET.as_bytes())).unwrap();
+    let send = || async {
+        client().post(format!("{}/api/send-verification-email", edge.base)).bearer_auth(&token).send().await.unwrap()
+    };
+    assert_eq!(send().await.status(), 202);
+    let row = admin
+        .query_one("select params->>'lien', recipient_email from email_outbox where template = 'email-verification'", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "https://aurora50.fr/api/auth/confirm?token_hash=hashed-abc&type=magiclink&next=/");
+    assert_eq!(row.get::<_, String>(1), "ines@example.fr");
+    let again = send().await;
+    assert_eq!(again.status(), 429, "once a minute");
+    assert_eq!(client().post(format!("{}/api/send-verification-email", edge.base)).send().await.unwrap().status(), 401);
+    edge.stop().await;
+    drop(admin);
+    db.drop().await;
+}

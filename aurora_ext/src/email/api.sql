@@ -77,3 +77,78 @@ revoke all on function aurora_private.claim_emails(integer, integer),
                        aurora_private.complete_email(bigint, text, text, text, integer, integer),
                        aurora_private.email_outbox_stats()
     from public, anon, authenticated;
+
+-- Queues an email for a member (the edge, for what it learns from GoTrue). A member may
+-- ask for a verification email once a minute.
+create function aurora_private.queue_member_email(p_member uuid, p_template text, p_params jsonb,
+                                                  p_key text)
+returns text
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    recipient text;
+begin
+    select p.email into recipient from public.profiles p where p.id = p_member;
+    if recipient is null then
+        return 'no_recipient';
+    end if;
+    if p_template = 'email-verification' and exists (
+        select 1 from public.email_outbox o
+         where o.user_id = p_member and o.template = 'email-verification'
+           and o.created_at > now() - interval '60 seconds') then
+        return 'too_soon';
+    end if;
+    insert into public.email_outbox as o (template, user_id, recipient_email, params, idempotency_key)
+    values (p_template, p_member, recipient, coalesce(p_params, '{}'), p_key)
+    on conflict on constraint email_outbox_idempotency_key_key do nothing;
+    return 'queued';
+end
+$$;
+
+-- Welcome: every new member gets one, once.
+create function email_welcome_new_profile() returns trigger
+language plpgsql security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if new.email is not null then
+        insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
+        values ('welcome', new.id, new.email, jsonb_build_object('prenom', coalesce(new.full_name, '')),
+                'welcome:' || new.id)
+        on conflict (idempotency_key) do nothing;
+    end if;
+    return null;
+end
+$$;
+create trigger profiles_welcome_email after insert on profiles
+    for each row execute function email_welcome_new_profile();
+
+-- Reminders N days before a Stripe trial ends or a subscription set to cancel ends; one per
+-- subscription and end date. Run by the sweep worker and callable by service_role.
+create function queue_subscription_reminders(days_before integer default 3) returns integer
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    with due as (
+        select s.id, s.user_id, p.email, p.full_name,
+               case when s.status = 'trialing' then s.trial_end else s.current_period_end end as ends_at,
+               case when s.status = 'trialing' then 'trial_ending' else 'subscription_ending' end as reason
+          from public.subscriptions s
+          join public.profiles p on p.id = s.user_id
+         where p.email is not null
+           and ((s.status = 'trialing' and s.trial_end between now() and now() + make_interval(days => days_before))
+             or (s.status = 'active' and s.cancel_at_period_end
+                 and s.current_period_end between now() and now() + make_interval(days => days_before)))
+    ), queued as (
+        insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
+        select 'subscription-reminder', user_id, email,
+               jsonb_build_object('prenom', coalesce(full_name, ''), 'raison', reason,
+                                  'date_fin', to_char(ends_at at time zone 'Europe/Paris', 'DD/MM/YYYY')),
+               'reminder:' || id || ':' || extract(epoch from ends_at)::bigint
+          from due
+        on conflict (idempotency_key) do nothing
+        returning 1
+    )
+    select count(*)::int from queued
+$$;

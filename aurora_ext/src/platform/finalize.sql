@@ -140,11 +140,14 @@ grant execute on function aurora_private.apply_stripe_event(jsonb) to aurora_edg
 -- … and delivers the email outbox
 grant execute on function aurora_private.claim_emails(integer, integer),
                           aurora_private.complete_email(bigint, text, text, text, integer, integer),
-                          aurora_private.email_outbox_stats()
+                          aurora_private.email_outbox_stats(),
+                          aurora_private.queue_member_email(uuid, text, jsonb, text)
     to aurora_edge;
+grant execute on function queue_subscription_reminders(integer) to service_role;
 revoke execute on function aurora_private.claim_emails(integer, integer),
                            aurora_private.complete_email(bigint, text, text, text, integer, integer),
-                           aurora_private.email_outbox_stats()
+                           aurora_private.email_outbox_stats(),
+                           aurora_private.queue_member_email(uuid, text, jsonb, text)
     from authenticated;
 
 -- pg_dump ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 //! The optional background worker: every `aurora.presence_sweep_interval` seconds it turns
-//! idle members offline and folds the salon counters, so no pg_cron is needed. It exists
+//! idle members offline, folds the salon counters and queues subscription reminders, so
+//! no pg_cron is needed. It exists
 //! only when the library is preloaded (`shared_preload_libraries = 'aurora'`) and does
 //! nothing while the interval is 0 (the default).
 use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, SignalWakeFlags};
@@ -75,6 +76,7 @@ pub extern "C-unwind" fn aurora_sweep_worker_main(_arg: pg_sys::Datum) {
             if installed {
                 let swept = crate::profiles::presence::sweep();
                 let folded = crate::salons::fold_salon_counters();
+                let _ = Spi::get_one::<i32>("select public.queue_subscription_reminders()");
                 if swept > 0 || folded > 0 {
                     log!("aurora: {swept} members went offline, {folded} salon counters folded");
                 }

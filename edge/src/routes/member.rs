@@ -12,6 +12,43 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/profile/ensure", post(ensure_profile))
         .route("/api/courses/start", post(start_course))
+        .route("/api/send-verification-email", post(send_verification_email))
+}
+
+/// `POST /api/send-verification-email`: asks GoTrue's admin API for a fresh sign-in link
+/// for her address and queues the personalised email (Brevo template email-verification).
+/// Once a minute at most.
+async fn send_verification_email(State(state): State<AppState>, member: Member) -> Result<(axum::http::StatusCode, Json<Value>), AppError> {
+    let me = state
+        .db
+        .as_member(&member, "select jsonb_build_object('email', email, 'prenom', full_name) from public.my_profile()", &[])
+        .await?;
+    let email = me["email"].as_str().ok_or_else(|| AppError::BadRequest("no email on this account".into()))?.to_string();
+    let site = state.config.site_url.clone().unwrap_or_default();
+    let link = state.gotrue.generate_link(&email, Some(&format!("{site}/"))).await.map_err(|e| match e {
+        crate::auth::gotrue::AuthFailure::Rejected(code) => AppError::BadRequest(format!("GoTrue refused: {code}")),
+        crate::auth::gotrue::AuthFailure::Unavailable => {
+            AppError::Unavailable("GoTrue admin API unreachable or SUPABASE_SERVICE_ROLE_KEY not set".into())
+        }
+    })?;
+    let props = if link.get("hashed_token").is_some() { &link } else { &link["properties"] };
+    let (Some(hash), Some(kind)) = (props["hashed_token"].as_str(), props["verification_type"].as_str()) else {
+        return Err(AppError::Internal(format!("unexpected generate_link answer: {link}")));
+    };
+    // the link comes back through our confirm route, which sets the session cookies
+    let confirm = format!("{site}/api/auth/confirm?token_hash={hash}&type={kind}&next=/");
+    let params = serde_json::json!({ "prenom": me["prenom"], "lien": confirm });
+    let key = format!("email-verification:{}:{hash}", member.id);
+    match state.db.queue_member_email(&member.id, "email-verification", &params, &key).await?.as_str() {
+        "queued" => Ok((axum::http::StatusCode::ACCEPTED, Json(serde_json::json!({ "queued": true })))),
+        "too_soon" => Err(AppError::Db {
+            status: axum::http::StatusCode::TOO_MANY_REQUESTS,
+            code: "PT429".into(),
+            message: "a verification email was sent less than a minute ago".into(),
+            hint: Some("Un e-mail vient d'être envoyé : patientez une minute.".into()),
+        }),
+        other => Err(AppError::Internal(format!("queue_member_email: {other}"))),
+    }
 }
 
 /// `POST /api/profile/ensure`: her profile, created if it was missing.

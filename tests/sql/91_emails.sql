@@ -1,0 +1,38 @@
+-- Emails the database queues: welcome (once per member), subscription reminders (once per
+-- subscription and end date), member emails through the edge (verification, rate limited).
+begin;
+select no_plan();
+select tests.create_user('ines');
+select tests.create_user('claire');
+select tests.share_tap_state();
+
+select is((select count(*)::int from email_outbox where template = 'welcome'), 2, 'each new member gets a welcome email');
+select is((select params->>'prenom' from email_outbox where template = 'welcome' and user_id = tests.fx('ines')), 'Ines', 'by name');
+
+insert into subscriptions (id, user_id, customer_id, status, trial_end, last_event_created)
+values ('sub_trial', tests.fx('ines'), 'cus_i', 'trialing', now() + interval '2 days', now());
+insert into subscriptions (id, user_id, customer_id, status, current_period_end, cancel_at_period_end, last_event_created)
+values ('sub_ending', tests.fx('claire'), 'cus_c', 'active', now() + interval '1 day', true, now()),
+       ('sub_later', tests.fx('claire'), 'cus_c', 'active', now() + interval '20 days', true, now());
+select is(queue_subscription_reminders(3), 2, 'trials and cancellations ending within 3 days are reminded');
+select is(queue_subscription_reminders(3), 0, 'once');
+select is((select params->>'raison' from email_outbox where template = 'subscription-reminder' and user_id = tests.fx('ines')),
+          'trial_ending', 'saying why');
+
+select tests.act_as('ines');
+select throws_ok('select queue_subscription_reminders()', '42501', null, 'members do not trigger reminders');
+select throws_ok($$ select aurora_private.queue_member_email(tests.fx('claire'), 'welcome', '{}', 'x') $$, '42501', null,
+                 'members cannot queue emails to others');
+select tests.act_as_admin();
+set local role aurora_edge;
+select is(aurora_private.queue_member_email(tests.fx('ines'), 'email-verification', '{"lien": "https://x"}', 'v1'), 'queued',
+          'the edge queues a verification email');
+select is(aurora_private.queue_member_email(tests.fx('ines'), 'email-verification', '{"lien": "https://y"}', 'v2'), 'too_soon',
+          'a second one within a minute is refused');
+select is(aurora_private.queue_member_email(gen_random_uuid(), 'email-verification', '{}', 'v3'), 'no_recipient', 'unknown member');
+select throws_ok($$ select * from email_outbox $$, '42501', null, 'the edge role does not read the outbox directly');
+reset role;
+
+select tests.act_as_admin();
+select * from finish();
+rollback;
