@@ -39,6 +39,16 @@ pub struct Config {
     pub dev_mode: bool,
     /// The email outbox delivery worker.
     pub email: EmailConfig,
+    /// Per-IP limit on the auth routes: `AURORA_AUTH_RATE_PER_MINUTE` (30) with bursts of
+    /// `AURORA_AUTH_RATE_BURST` (10). Per edge instance.
+    pub auth_rate_per_minute: u64,
+    pub auth_rate_burst: u32,
+    /// `AURORA_TRUST_PROXY`: take the client IP from X-Forwarded-For (behind a load balancer
+    /// that sets it); otherwise the peer address.
+    pub trust_proxy: bool,
+    /// `AURORA_REQUEST_TIMEOUT_MS` (15000) and `AURORA_BODY_LIMIT_BYTES` (1 MiB).
+    pub request_timeout: Duration,
+    pub body_limit: usize,
 }
 
 /// Brevo and the outbox worker. Without `BREVO_API_KEY` emails are captured (kept as
@@ -148,7 +158,13 @@ impl Config {
             retry_max: Duration::from_millis(number("AURORA_EMAIL_RETRY_MAX_MS", 3_600_000)?),
             max_attempts: number("AURORA_EMAIL_MAX_ATTEMPTS", 12)?.clamp(1, 100) as i32,
         };
+        let flag = |name: &str| matches!(non_empty(name).as_deref(), Some("true" | "1" | "on"));
         Ok(Config {
+            auth_rate_per_minute: number("AURORA_AUTH_RATE_PER_MINUTE", 30)?.clamp(1, 1_000_000),
+            auth_rate_burst: number("AURORA_AUTH_RATE_BURST", 10)?.clamp(1, 1_000_000) as u32,
+            trust_proxy: flag("AURORA_TRUST_PROXY"),
+            request_timeout: Duration::from_millis(number("AURORA_REQUEST_TIMEOUT_MS", 15_000)?.max(100)),
+            body_limit: number("AURORA_BODY_LIMIT_BYTES", 1 << 20)?.clamp(1024, 64 << 20) as usize,
             email,
             supabase_url,
             supabase_anon_key: supabase_anon_key.into(),

@@ -3,6 +3,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod email;
+pub mod limits;
 pub mod error;
 pub mod routes;
 pub mod stripe;
@@ -61,7 +62,7 @@ impl App {
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let worker = self.worker.map(|w| tokio::spawn(w.run(stop_rx)));
-        let result = axum::serve(self.listener, self.router)
+        let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 let _ = stop_tx.send(true);
@@ -75,13 +76,22 @@ impl App {
 }
 
 pub fn router(state: AppState) -> Router {
-    telemetry::instrument(
-        Router::new()
-            .merge(routes::health::router())
-            .merge(routes::stripe::router())
-            .merge(routes::member::router())
-            .merge(routes::auth::router())
-            .merge(telemetry::metrics_router())
-            .with_state(state),
-    )
+    let config = state.config.clone();
+    let auth = limits::rate_limited(routes::auth::router().merge(routes::member::router()), &config);
+    let mut app = Router::new()
+        .merge(routes::health::router())
+        .merge(routes::stripe::router())
+        .merge(auth)
+        .merge(routes::debug::router(config.dev_mode))
+        .merge(telemetry::metrics_router())
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(config.body_limit))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            config.request_timeout,
+        ));
+    if let Some(cors) = limits::cors(&config) {
+        app = app.layer(cors);
+    }
+    telemetry::instrument(app)
 }

@@ -22,6 +22,7 @@ pub fn instrument(router: Router) -> Router {
     }
     // layers wrap outside-in: the id is set before the span reads it
     router
+        .layer(axum::middleware::from_fn(record_request))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(span as fn(&Request<axum::body::Body>) -> tracing::Span))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -73,4 +74,22 @@ pub fn metrics_router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         "/metrics",
         axum::routing::get(|| async { prometheus().render() }),
     )
+}
+
+/// Requests and latencies by route and status (the matched route, not the raw path, so
+/// ids in paths do not explode the series).
+async fn record_request(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    prometheus();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = request.method().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let labels = [("method", method), ("route", route), ("status", response.status().as_u16().to_string())];
+    metrics::counter!("aurora_http_requests_total", &labels).increment(1);
+    metrics::histogram!("aurora_http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
+    response
 }

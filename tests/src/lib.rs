@@ -120,6 +120,8 @@ impl Edge {
             ("NEXT_PUBLIC_SUPABASE_URL", "http://127.0.0.1:9"),
             ("NEXT_PUBLIC_SUPABASE_ANON_KEY", "anon-key-it"),
             ("SUPABASE_JWT_SECRET", JWT_SECRET),
+            // every test client is 127.0.0.1: rate limits have their own test
+            ("AURORA_AUTH_RATE_BURST", "100000"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -2,3 +2,4 @@ pub mod health;
 pub mod stripe;
 pub mod member;
 pub mod auth;
+pub mod debug;
