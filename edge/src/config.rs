@@ -29,8 +29,11 @@ pub struct Config {
     pub supabase_anon_key: SecretString,
     /// `SUPABASE_SERVICE_ROLE_KEY`: GoTrue's admin API (verification links).
     pub supabase_service_role_key: Option<SecretString>,
-    /// `SUPABASE_JWT_SECRET`: verifies members' access tokens (HS256).
-    pub supabase_jwt_secret: SecretString,
+    /// `SUPABASE_JWT_SECRET`: verifies members' HS256 access tokens (legacy secret).
+    pub supabase_jwt_secret: Option<SecretString>,
+    /// `SUPABASE_JWKS_URL` (default {NEXT_PUBLIC_SUPABASE_URL}/auth/v1/.well-known/jwks.json):
+    /// the public keys of asymmetric (RS256/ES256) access tokens.
+    pub supabase_jwks_url: String,
     /// `STRIPE_WEBHOOK_SECRET`: the endpoint's signing secret (whsec_…).
     pub stripe_webhook_secret: SecretString,
     /// `NEXT_PUBLIC_SITE_URL`, e.g. https://aurora50.fr (optional until the auth routes).
@@ -127,8 +130,9 @@ impl Config {
         }
         let supabase_anon_key =
             non_empty("NEXT_PUBLIC_SUPABASE_ANON_KEY").ok_or(ConfigError::Missing("NEXT_PUBLIC_SUPABASE_ANON_KEY"))?;
-        let supabase_jwt_secret =
-            non_empty("SUPABASE_JWT_SECRET").ok_or(ConfigError::Missing("SUPABASE_JWT_SECRET"))?;
+        let supabase_jwt_secret = non_empty("SUPABASE_JWT_SECRET");
+        let supabase_jwks_url = non_empty("SUPABASE_JWKS_URL")
+            .unwrap_or_else(|| format!("{supabase_url}/auth/v1/.well-known/jwks.json"));
         let stripe_webhook_secret =
             non_empty("STRIPE_WEBHOOK_SECRET").ok_or(ConfigError::Missing("STRIPE_WEBHOOK_SECRET"))?;
         let mut templates = Vec::new();
@@ -169,7 +173,8 @@ impl Config {
             supabase_url,
             supabase_anon_key: supabase_anon_key.into(),
             supabase_service_role_key: non_empty("SUPABASE_SERVICE_ROLE_KEY").map(Into::into),
-            supabase_jwt_secret: supabase_jwt_secret.into(),
+            supabase_jwt_secret: supabase_jwt_secret.map(Into::into),
+            supabase_jwks_url,
             database_url: database_url.into(),
             stripe_webhook_secret: stripe_webhook_secret.into(),
             bind_addr,
@@ -214,8 +219,9 @@ mod tests {
         assert_eq!(err.to_string(), "STRIPE_WEBHOOK_SECRET is required but not set");
         let err = from(&[("DATABASE_URL", "postgres://x@h/db"), SECRET]).unwrap_err();
         assert_eq!(err.to_string(), "NEXT_PUBLIC_SUPABASE_URL is required but not set");
-        let err = from(&[("DATABASE_URL", "postgres://x@h/db"), SECRET, BASE[0], BASE[1]]).unwrap_err();
-        assert_eq!(err.to_string(), "SUPABASE_JWT_SECRET is required but not set");
+        let c = from(&[("DATABASE_URL", "postgres://x@h/db"), SECRET, BASE[0], BASE[1]]).unwrap();
+        assert!(c.supabase_jwt_secret.is_none(), "without the legacy secret, tokens are checked against JWKS");
+        assert_eq!(c.supabase_jwks_url, "https://abcd.supabase.co/auth/v1/.well-known/jwks.json");
         let err = from(&with_base(&[("DATABASE_URL", "postgres://x@h/db"), SECRET, ("BREVO_TEMPLATE_WELCOME", "abc")])).unwrap_err();
         assert!(err.to_string().starts_with("BREVO_TEMPLATE_WELCOME is invalid"), "{err}");
     }

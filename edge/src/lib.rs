@@ -21,6 +21,7 @@ pub struct AppState {
     pub db: db::Db,
     pub config: std::sync::Arc<config::Config>,
     pub gotrue: auth::gotrue::GoTrue,
+    pub jwks: auth::Jwks,
 }
 
 pub struct App {
@@ -49,7 +50,8 @@ impl App {
             config.supabase_service_role_key.clone(),
         )
         .map_err(std::io::Error::other)?;
-        let state = AppState { db, config: std::sync::Arc::new(config), gotrue };
+        let jwks = auth::Jwks::new(config.supabase_jwks_url.clone());
+        let state = AppState { db, config: std::sync::Arc::new(config), gotrue, jwks };
         Ok(App { listener, router: router(state), worker })
     }
 

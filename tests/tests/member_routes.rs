@@ -84,3 +84,64 @@ async fn tokens_are_verified_and_requests_run_as_the_member() {
     drop(admin);
     db.drop().await;
 }
+
+/// An RSA key pair made for this test run, as PEM and as the JWK GoTrue would publish.
+fn rsa_key(dir: &std::path::Path, kid: &str) -> (Vec<u8>, Value) {
+    use base64::Engine;
+    let pem = dir.join(format!("{kid}.pem"));
+    let ok = std::process::Command::new("openssl")
+        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+        .arg(&pem)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "openssl genpkey");
+    let out = std::process::Command::new("openssl").args(["rsa", "-noout", "-modulus", "-in"]).arg(&pem).output().unwrap();
+    let hex_modulus = String::from_utf8(out.stdout).unwrap().trim().trim_start_matches("Modulus=").to_string();
+    let modulus: Vec<u8> = (0..hex_modulus.len()).step_by(2).map(|i| u8::from_str_radix(&hex_modulus[i..i + 2], 16).unwrap()).collect();
+    let n = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(modulus);
+    (std::fs::read(&pem).unwrap(), json!({ "kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig", "n": n, "e": "AQAB" }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn asymmetric_tokens_are_checked_against_the_projects_jwks() {
+    use jsonwebtoken::Algorithm;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let ines = create_user(&admin, "ines@example.fr").await;
+    let dir = std::env::temp_dir().join(format!("aurora-jwks-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pem, jwk) = rsa_key(&dir, "key-2026");
+    let (other_pem, _) = rsa_key(&dir, "rogue");
+    let gotrue = MockServer::start().await;
+    Mock::given(method("GET")).and(path("/auth/v1/.well-known/jwks.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "keys": [jwk] })))
+        .mount(&gotrue).await;
+    let uri = gotrue.uri();
+    // no legacy secret: asymmetric keys only
+    let edge = Edge::spawn(&db, &[("NEXT_PUBLIC_SUPABASE_URL", uri.as_str()), ("SUPABASE_JWT_SECRET", ""),
+                                  ("AURORA_EMAIL_WORKER", "false")]).await;
+    let claims = json!({ "sub": ines.to_string(), "role": "authenticated", "aud": "authenticated", "exp": now() + 600 });
+    let sign = |pem: &[u8], kid: &str| {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(kid.into());
+        encode(&header, &claims, &EncodingKey::from_rsa_pem(pem).unwrap()).unwrap()
+    };
+    let (status, body) = post(&edge, "/api/profile/ensure", Some(&sign(&pem, "key-2026")), json!({})).await;
+    assert_eq!((status, body["profile"]["id"].as_str()), (200, Some(ines.to_string().as_str())), "{body}");
+    let (status, body) = post(&edge, "/api/profile/ensure", Some(&sign(&other_pem, "key-2026")), json!({})).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("token signature invalid")), "another key under our kid");
+    let (status, body) = post(&edge, "/api/profile/ensure", Some(&sign(&other_pem, "rogue")), json!({})).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("token signed by an unknown key")));
+    let hs = token(claims.clone(), JWT_SECRET);
+    assert_eq!(post(&edge, "/api/profile/ensure", Some(&hs), json!({})).await.1["error"], "token algorithm not accepted",
+               "HS256 is refused when no secret is configured");
+    let fetched = gotrue.received_requests().await.unwrap().len();
+    assert!(fetched <= 2, "the key set is cached ({fetched} fetches)");
+    std::fs::remove_dir_all(&dir).ok();
+    edge.stop().await;
+    drop(admin);
+    db.drop().await;
+}
