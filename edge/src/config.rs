@@ -68,6 +68,9 @@ pub struct EmailConfig {
     pub brevo_timeout: Duration,
     /// `BREVO_TEMPLATE_<NAME>`: Brevo template id per outbox template.
     pub templates: Vec<(String, i64)>,
+    /// `BREVO_LIST_FREEMIUM`, `BREVO_LIST_PREMIUM`, `BREVO_LIST_TRIAL` (trial members go to
+    /// the premium list when unset): the contact list of each entitlement.
+    pub lists: Vec<(String, i64)>,
     /// `AURORA_EMAIL_BATCH` (20), `AURORA_EMAIL_CONCURRENCY` (8),
     /// `AURORA_EMAIL_LEASE_SECONDS` (60), `AURORA_EMAIL_POLL_MS` (2000),
     /// `AURORA_EMAIL_RETRY_BASE_MS` (1000), `AURORA_EMAIL_RETRY_MAX_MS` (3600000),
@@ -145,7 +148,15 @@ impl Config {
                 templates.push((template.to_string(), id));
             }
         }
+        let mut lists = Vec::new();
+        for (entitlement, var) in [("freemium", "BREVO_LIST_FREEMIUM"), ("premium", "BREVO_LIST_PREMIUM"), ("trial", "BREVO_LIST_TRIAL")] {
+            if let Some(v) = non_empty(var) {
+                let id = v.trim().parse::<i64>().map_err(|_| ConfigError::Invalid { name: var, reason: format!("not a Brevo list id: {v:?}") })?;
+                lists.push((entitlement.to_string(), id));
+            }
+        }
         let email = EmailConfig {
+            lists,
             worker: !matches!(non_empty("AURORA_EMAIL_WORKER").as_deref(), Some("false" | "0" | "off")),
             brevo_api_key: non_empty("BREVO_API_KEY").map(Into::into),
             brevo_api_url: non_empty("BREVO_API_URL")

@@ -192,3 +192,51 @@ impl Db {
         Ok(row.get(0))
     }
 }
+
+/// A contact list sync claimed from brevo_contact_sync, with the member's current state.
+#[derive(Debug, Clone)]
+pub struct ContactSync {
+    pub id: i64,
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    pub entitlement: String,
+    pub attempts: i32,
+}
+
+impl Db {
+    pub async fn claim_contact_syncs(&self, batch: i32, lease_seconds: i32) -> Result<Vec<ContactSync>, String> {
+        let client = self.pool.get().await.map_err(|e| e.to_string())?;
+        let rows = client
+            .query(
+                "select id, email, full_name, coalesce(entitlement, 'freemium'), attempts
+                   from aurora_private.claim_contact_syncs($1, $2)",
+                &[&batch, &lease_seconds],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(rows
+            .iter()
+            .map(|r| ContactSync { id: r.get(0), email: r.get(1), full_name: r.get(2), entitlement: r.get(3), attempts: r.get(4) })
+            .collect())
+    }
+
+    pub async fn complete_contact_sync(
+        &self,
+        id: i64,
+        outcome: &str,
+        error: Option<String>,
+        retry_in: std::time::Duration,
+        max_attempts: i32,
+    ) -> Result<String, String> {
+        let client = self.pool.get().await.map_err(|e| e.to_string())?;
+        let retry_ms = retry_in.as_millis().min(i32::MAX as u128) as i32;
+        let row = client
+            .query_opt(
+                "select aurora_private.complete_contact_sync($1, $2, $3, $4, $5)",
+                &[&id, &outcome, &error, &retry_ms, &max_attempts],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(row.and_then(|r| r.get::<_, Option<String>>(0)).unwrap_or_else(|| "lost_lease".into()))
+    }
+}

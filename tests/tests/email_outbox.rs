@@ -221,3 +221,41 @@ async fn without_a_brevo_key_emails_are_captured() {
     drop(admin);
     db.drop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn members_follow_their_entitlement_into_brevo_lists() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let brevo = MockServer::start().await;
+    Mock::given(method("POST")).and(path("/v3/contacts")).and(header("api-key", KEY))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "id": 42 }))).mount(&brevo).await;
+    Mock::given(method("PUT")).and(path("/v3/contacts/ines%40example.fr"))
+        .respond_with(ResponseTemplate::new(204)).mount(&brevo).await;
+    Mock::given(method("POST")).and(path("/v3/smtp/email")).respond_with(sent_ok()).mount(&brevo).await;
+    let mut vars = brevo_vars(&brevo.uri());
+    vars.push(("BREVO_LIST_FREEMIUM", "3".into()));
+    vars.push(("BREVO_LIST_PREMIUM", "4".into()));
+    let edge = spawn(&db, &vars).await;
+    let ines = aurora_it::create_user(&admin, "ines@example.fr").await;
+    assert!(eventually(&admin, "select bool_and(status = 'done') from brevo_contact_sync", 10).await, "sign-up synced");
+    admin.execute("update profiles set subscription_type = 'premium' where id = $1", &[&ines]).await.unwrap();
+    assert!(eventually(&admin, "select count(*) = 2 and bool_and(status = 'done') from brevo_contact_sync", 10).await,
+            "entitlement change synced");
+    let requests = brevo.received_requests().await.unwrap();
+    let contacts: Vec<(String, Value)> = requests
+        .iter()
+        .filter(|r| r.url.path().starts_with("/v3/contacts"))
+        .map(|r| (format!("{} {}", r.method, r.url.path()), serde_json::from_slice(&r.body).unwrap()))
+        .collect();
+    assert_eq!(contacts[0].0, "POST /v3/contacts");
+    assert_eq!(contacts[0].1["listIds"], json!([3]), "a new member joins the freemium list");
+    assert_eq!(contacts[0].1["updateEnabled"], true);
+    assert_eq!(contacts[1], ("PUT /v3/contacts/ines%40example.fr".to_string(), json!({ "unlinkListIds": [4] })));
+    assert_eq!(contacts[2].1["listIds"], json!([4]), "premium: the premium list");
+    assert_eq!(contacts[3].1, json!({ "unlinkListIds": [3] }), "and out of the freemium one");
+    // the welcome email went out too
+    assert!(eventually(&admin, "select bool_and(status = 'sent') from email_outbox", 10).await);
+    edge.stop().await;
+    drop(admin);
+    db.drop().await;
+}

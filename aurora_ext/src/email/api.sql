@@ -78,6 +78,8 @@ revoke all on function aurora_private.claim_emails(integer, integer),
                        aurora_private.email_outbox_stats()
     from public, anon, authenticated;
 
+alter table brevo_contact_sync enable row level security;
+
 -- Queues an email for a member (the edge, for what it learns from GoTrue). A member may
 -- ask for a verification email once a minute.
 create function aurora_private.queue_member_email(p_member uuid, p_template text, p_params jsonb,
@@ -151,4 +153,67 @@ as $$
         returning 1
     )
     select count(*)::int from queued
+$$;
+
+-- contact list sync ----------------------------------------------------------------------
+
+create function brevo_contact_on_profile() returns trigger
+language plpgsql security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if tg_op = 'INSERT' then
+        insert into public.brevo_contact_sync (user_id, reason) values (new.id, 'signup');
+    elsif new.subscription_type is distinct from old.subscription_type then
+        insert into public.brevo_contact_sync (user_id, reason) values (new.id, 'entitlement');
+    end if;
+    perform pg_notify('aurora_email_outbox', '');
+    return null;
+end
+$$;
+create trigger profiles_brevo_contact after insert or update of subscription_type on profiles
+    for each row execute function brevo_contact_on_profile();
+
+-- Claims due contact syncs with the member's current email, name and entitlement.
+create function aurora_private.claim_contact_syncs(batch integer, lease_seconds integer)
+returns table (id bigint, email text, full_name text, entitlement text, attempts integer)
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    with due as (
+        select c.id from public.brevo_contact_sync c
+         where (c.status = 'pending' and c.next_attempt_at <= now())
+            or (c.status = 'sending' and c.lease_until < now())
+         order by c.next_attempt_at, c.id
+         limit greatest(batch, 1)
+         for update skip locked
+    ), claimed as (
+        update public.brevo_contact_sync c
+           set status = 'sending', attempts = c.attempts + 1,
+               lease_until = now() + make_interval(secs => greatest(lease_seconds, 1))
+          from due where c.id = due.id
+        returning c.id, c.user_id, c.attempts
+    )
+    select claimed.id, p.email, p.full_name, p.subscription_type, claimed.attempts
+      from claimed left join public.profiles p on p.id = claimed.user_id
+$$;
+
+create function aurora_private.complete_contact_sync(sync_id bigint, outcome text, error text,
+                                                     retry_in_ms integer, max_attempts integer)
+returns text
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    update public.brevo_contact_sync c
+       set status = case when outcome = 'done' then 'done'
+                         when outcome = 'retry' and c.attempts < max_attempts then 'pending'
+                         else 'failed' end,
+           done_at = case when outcome = 'done' then now() end,
+           last_error = case when outcome = 'done' then null else error end,
+           next_attempt_at = case when outcome = 'retry'
+                                  then now() + make_interval(secs => greatest(retry_in_ms, 0) / 1000.0)
+                                  else c.next_attempt_at end,
+           lease_until = null
+     where c.id = sync_id and c.status = 'sending'
+    returning c.status
 $$;

@@ -27,3 +27,22 @@ create table email_outbox (
 create index idx_email_outbox_due on email_outbox (next_attempt_at) where status = 'pending';
 create index idx_email_outbox_leased on email_outbox (lease_until) where status = 'sending';
 create index idx_email_outbox_user on email_outbox (user_id);
+
+-- Brevo contact lists follow members: a row when a member signs up or her entitlement
+-- changes; the edge puts her in the list of her *current* entitlement when it processes
+-- the row, so rows handled in any order end in the right list.
+create table brevo_contact_sync (
+    id bigserial primary key,
+    user_id uuid not null references auth.users (id) on delete cascade,
+    reason text not null check (reason in ('signup', 'entitlement')),
+    status text not null default 'pending' check (status in ('pending', 'sending', 'done', 'failed')),
+    attempts integer not null default 0 check (attempts >= 0),
+    next_attempt_at timestamptz not null default now(),
+    lease_until timestamptz,
+    last_error text,
+    created_at timestamptz not null default now(),
+    done_at timestamptz
+);
+create index idx_brevo_contact_sync_due on brevo_contact_sync (next_attempt_at) where status = 'pending';
+create index idx_brevo_contact_sync_leased on brevo_contact_sync (lease_until) where status = 'sending';
+create index idx_brevo_contact_sync_user on brevo_contact_sync (user_id);

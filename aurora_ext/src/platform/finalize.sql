@@ -5,7 +5,7 @@
 -- and service_role, and PostgreSQL gives EXECUTE on new functions to PUBLIC. Start
 -- aurora's objects from nothing, then grant exactly what each role needs.
 revoke all on
-    aurora_settings, email_outbox, salon_join_attempts, stripe_events, subscriptions,
+    aurora_settings, email_outbox, salon_join_attempts, stripe_events, subscriptions, brevo_contact_sync,
     profiles, salons, salon_members, salon_counter_shards, salon_invitations,
     chat_messages, message_reactions, courses, lessons, enrollments, user_lesson_progress,
     user_courses, user_stats, user_achievements, user_activities, user_progress_history,
@@ -50,7 +50,7 @@ grant execute on function
     update_lesson_progress(uuid, integer, integer, integer), record_profile_view(uuid),
     get_leaderboard(integer), export_my_data()
     to service_role;
-grant all on aurora_settings, email_outbox, stripe_events, subscriptions to service_role;
+grant all on aurora_settings, email_outbox, stripe_events, subscriptions, brevo_contact_sync to service_role;
 grant all on sequence email_outbox_id_seq to service_role;
 
 -- profiles: the public face of a member to the community. Email, Stripe ids,
@@ -141,13 +141,17 @@ grant execute on function aurora_private.apply_stripe_event(jsonb) to aurora_edg
 grant execute on function aurora_private.claim_emails(integer, integer),
                           aurora_private.complete_email(bigint, text, text, text, integer, integer),
                           aurora_private.email_outbox_stats(),
-                          aurora_private.queue_member_email(uuid, text, jsonb, text)
+                          aurora_private.queue_member_email(uuid, text, jsonb, text),
+                          aurora_private.claim_contact_syncs(integer, integer),
+                          aurora_private.complete_contact_sync(bigint, text, text, integer, integer)
     to aurora_edge;
 grant execute on function queue_subscription_reminders(integer) to service_role;
 revoke execute on function aurora_private.claim_emails(integer, integer),
                            aurora_private.complete_email(bigint, text, text, text, integer, integer),
                            aurora_private.email_outbox_stats(),
-                           aurora_private.queue_member_email(uuid, text, jsonb, text)
+                           aurora_private.queue_member_email(uuid, text, jsonb, text),
+                           aurora_private.claim_contact_syncs(integer, integer),
+                           aurora_private.complete_contact_sync(bigint, text, text, integer, integer)
     from authenticated;
 
 -- pg_dump ------------------------------------------------------------------------------
@@ -179,6 +183,8 @@ select pg_catalog.pg_extension_config_dump('email_outbox_id_seq', '');
 select pg_catalog.pg_extension_config_dump('salon_join_attempts', '');
 select pg_catalog.pg_extension_config_dump('stripe_events', '');
 select pg_catalog.pg_extension_config_dump('subscriptions', '');
+select pg_catalog.pg_extension_config_dump('brevo_contact_sync', '');
+select pg_catalog.pg_extension_config_dump('brevo_contact_sync_id_seq', '');
 
 -- Realtime -----------------------------------------------------------------------------
 do $$

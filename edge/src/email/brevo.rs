@@ -22,7 +22,54 @@ pub enum Delivery {
     Failed(String),
 }
 
+fn classify(status: reqwest::StatusCode, retry_after: Option<Duration>, detail: String) -> Delivery {
+    if status.is_success() {
+        Delivery::Sent(None)
+    } else if status.as_u16() == 429 || status.is_server_error() {
+        Delivery::Retry(format!("Brevo {status}: {detail}"), retry_after)
+    } else {
+        Delivery::Failed(format!("Brevo {status}: {detail}"))
+    }
+}
+
 impl Brevo {
+    /// Puts a contact in `list` and out of `others` (create or update).
+    pub async fn sync_contact(&self, email: &str, name: Option<&str>, list: i64, others: &[i64]) -> Delivery {
+        let base = self.url.trim_end_matches("/smtp/email");
+        let upsert = json!({
+            "email": email,
+            "attributes": { "PRENOM": name.unwrap_or("") },
+            "listIds": [list],
+            "updateEnabled": true,
+        });
+        let r = self.call(self.http.post(format!("{base}/contacts")).json(&upsert)).await;
+        if !matches!(r, Delivery::Sent(_)) || others.is_empty() {
+            return r;
+        }
+        let encoded: String = email
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        self.call(self.http.put(format!("{base}/contacts/{encoded}")).json(&json!({ "unlinkListIds": others }))).await
+    }
+
+    async fn call(&self, request: reqwest::RequestBuilder) -> Delivery {
+        match request.header("api-key", self.key.expose_secret()).header("accept", "application/json").send().await {
+            Ok(r) => {
+                let status = r.status();
+                let retry_after = r.headers().get("retry-after").and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
+                let detail: String = r.text().await.unwrap_or_default().chars().take(500).collect();
+                classify(status, retry_after, detail)
+            }
+            Err(e) if e.is_timeout() => Delivery::Retry("Brevo timed out".into(), None),
+            Err(e) => Delivery::Retry(format!("Brevo unreachable: {e}"), None),
+        }
+    }
+
     pub fn new(base_url: &str, key: SecretString, timeout: Duration) -> Result<Brevo, String> {
         let http = reqwest::Client::builder()
             .timeout(timeout)

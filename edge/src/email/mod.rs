@@ -48,7 +48,8 @@ impl Worker {
                 }
             };
             self.report_depth().await;
-            if !claimed.is_empty() {
+            let contacts = self.sync_contacts().await;
+            if !claimed.is_empty() || contacts > 0 {
                 // more may be due: claim again without a nap
                 self.deliver_all(claimed).await;
                 continue;
@@ -106,6 +107,46 @@ impl Worker {
             }
             Err(e) => tracing::warn!(email_id = email.id, error = %e, "email outbox: cannot record outcome (the lease will expire)"),
         }
+    }
+
+    /// Processes due contact list syncs; returns how many it handled.
+    async fn sync_contacts(&self) -> usize {
+        let claimed = match self.db.claim_contact_syncs(self.config.batch, self.config.lease_seconds).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = %e, "contact sync: cannot claim");
+                return 0;
+            }
+        };
+        let n = claimed.len();
+        for sync in claimed {
+            let list_of = |e: &str| self.config.lists.iter().find(|(k, _)| k == e).map(|(_, id)| *id);
+            let target = list_of(&sync.entitlement).or_else(|| if sync.entitlement == "trial" { list_of("premium") } else { None });
+            let (outcome, error, retry_in) = match (&self.brevo, target, sync.email.as_deref()) {
+                (_, _, None) => ("done", Some("member has no email".to_string()), Duration::ZERO),
+                (None, _, Some(email)) => {
+                    tracing::info!(sync_id = sync.id, %email, entitlement = %sync.entitlement, "contact sync captured (no BREVO_API_KEY)");
+                    ("done", None, Duration::ZERO)
+                }
+                (Some(_), None, Some(_)) => ("done", None, Duration::ZERO), // no list configured for it
+                (Some(brevo), Some(list), Some(email)) => {
+                    let others: Vec<i64> = self.config.lists.iter().map(|(_, id)| *id).filter(|id| *id != list).collect();
+                    match brevo.sync_contact(email, sync.full_name.as_deref(), list, &others).await {
+                        Delivery::Sent(_) => ("done", None, Duration::ZERO),
+                        Delivery::Failed(e) => ("failed", Some(e), Duration::ZERO),
+                        Delivery::Retry(e, after) => {
+                            let backoff = self.backoff(sync.attempts);
+                            ("retry", Some(e), after.map_or(backoff, |a| a.max(backoff)))
+                        }
+                    }
+                }
+            };
+            match self.db.complete_contact_sync(sync.id, outcome, error, retry_in, self.config.max_attempts).await {
+                Ok(status) => metrics::counter!("aurora_brevo_contact_syncs_total", "outcome" => status).increment(1),
+                Err(e) => tracing::warn!(sync_id = sync.id, error = %e, "contact sync: cannot record outcome"),
+            }
+        }
+        n
     }
 
     /// Exponential backoff with jitter: base · 2^(attempts-1), capped, then a random
