@@ -259,3 +259,22 @@ async fn members_follow_their_entitlement_into_brevo_lists() {
     drop(admin);
     db.drop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_brevo_timeout_is_retried() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let brevo = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(sent_ok().set_delay(Duration::from_secs(5))).up_to_n_times(1).mount(&brevo).await;
+    Mock::given(method("POST")).respond_with(sent_ok()).mount(&brevo).await;
+    queue(&admin, 1, "welcome").await;
+    let mut vars = brevo_vars(&brevo.uri());
+    vars.retain(|(k, _)| *k != "BREVO_TIMEOUT_MS");
+    vars.push(("BREVO_TIMEOUT_MS", "300".into()));
+    let edge = spawn(&db, &vars).await;
+    assert!(eventually(&admin, "select bool_and(status = 'sent' and attempts = 2 and last_error = 'Brevo timed out') from email_outbox", 15).await,
+            "the timed-out attempt is retried and the row delivered");
+    edge.stop().await;
+    drop(admin);
+    db.drop().await;
+}
