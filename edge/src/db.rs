@@ -126,16 +126,12 @@ impl Db {
         retry_in: std::time::Duration,
         max_attempts: i32,
     ) -> Result<String, String> {
-        let client = self.pool.get().await.map_err(|e| e.to_string())?;
         let retry_ms = retry_in.as_millis().min(i32::MAX as u128) as i32;
-        let row = client
-            .query_opt(
-                "select aurora_private.complete_email($1, $2, $3, $4, $5, $6)",
-                &[&id, &outcome, &message_id, &error, &retry_ms, &max_attempts],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(row.and_then(|r| r.get::<_, Option<String>>(0)).unwrap_or_else(|| "lost_lease".into()))
+        self.outcome(
+            "select aurora_private.complete_email($1, $2, $3, $4, $5, $6)",
+            &[&id, &outcome, &message_id, &error, &retry_ms, &max_attempts],
+        )
+        .await
     }
 
     pub async fn email_outbox_stats(&self) -> Result<(i64, f64, i64), String> {
@@ -228,15 +224,21 @@ impl Db {
         retry_in: std::time::Duration,
         max_attempts: i32,
     ) -> Result<String, String> {
-        let client = self.pool.get().await.map_err(|e| e.to_string())?;
         let retry_ms = retry_in.as_millis().min(i32::MAX as u128) as i32;
-        let row = client
-            .query_opt(
-                "select aurora_private.complete_contact_sync($1, $2, $3, $4, $5)",
-                &[&id, &outcome, &error, &retry_ms, &max_attempts],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+        self.outcome(
+            "select aurora_private.complete_contact_sync($1, $2, $3, $4, $5)",
+            &[&id, &outcome, &error, &retry_ms, &max_attempts],
+        )
+        .await
+    }
+}
+
+impl Db {
+    /// Records a queue row's outcome; the row's new status, or `lost_lease` when another
+    /// worker took the row meanwhile (the lease had run out).
+    async fn outcome(&self, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<String, String> {
+        let client = self.pool.get().await.map_err(|e| e.to_string())?;
+        let row = client.query_opt(sql, params).await.map_err(|e| e.to_string())?;
         Ok(row.and_then(|r| r.get::<_, Option<String>>(0)).unwrap_or_else(|| "lost_lease".into()))
     }
 }

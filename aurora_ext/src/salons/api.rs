@@ -55,6 +55,19 @@ fn check_join_limit(me: pgrx::Uuid) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Makes `me` a member (within her freemium join limit); a concurrent join of hers is fine.
+fn add_member(salon: pgrx::Uuid, me: pgrx::Uuid) -> Result<(), ApiError> {
+    check_join_limit(me)?;
+    Spi::run_with_args(
+        "insert into public.salon_members (salon_id, user_id) values ($1, $2)
+         on conflict (salon_id, user_id) do nothing",
+        &[salon.into(), me.into()],
+    )
+    .unwrap_or_else(|e| error!("aurora: {e}"));
+    record_activity(me, "salon_joined", "Nouveau salon rejoint", "🤝", json!({ "salon_id": salon.to_string() }));
+    Ok(())
+}
+
 fn valid_color(color: &str) -> bool {
     color.len() == 7 && color.starts_with('#') && color[1..].chars().all(|c| c.is_ascii_hexdigit())
 }
@@ -156,14 +169,7 @@ fn join_salon(code: Option<String>) -> ApiResult {
     match found {
         Some((salon, true)) => Ok(salon_json(salon, me)),
         Some((salon, false)) => {
-            check_join_limit(me)?;
-            Spi::run_with_args(
-                "insert into public.salon_members (salon_id, user_id) values ($1, $2)
-                 on conflict (salon_id, user_id) do nothing",
-                &[salon.into(), me.into()],
-            )
-            .unwrap_or_else(|e| error!("aurora: {e}"));
-            record_activity(me, "salon_joined", "Nouveau salon rejoint", "🤝", json!({ "salon_id": salon.to_string() }));
+            add_member(salon, me)?;
             Ok(salon_json(salon, me))
         }
         None => {
@@ -324,14 +330,7 @@ fn accept_invitation(token: Option<String>) -> ApiResult {
         ));
     }
     if role_in(salon, me).is_none() {
-        check_join_limit(me)?;
-        Spi::run_with_args(
-            "insert into public.salon_members (salon_id, user_id) values ($1, $2)
-             on conflict (salon_id, user_id) do nothing",
-            &[salon.into(), me.into()],
-        )
-        .unwrap_or_else(|e| error!("aurora: {e}"));
-        record_activity(me, "salon_joined", "Nouveau salon rejoint", "🤝", json!({ "salon_id": salon.to_string() }));
+        add_member(salon, me)?;
     }
     Spi::run_with_args(
         "update public.salon_invitations set accepted_at = now(), accepted_by = $2 where id = $1::uuid",
