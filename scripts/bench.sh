@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Benchmarks: loads realistic data (100k members, 1,000 salons, 1M messages, 300k
+# reactions, courses and progress), then runs each hot path the PostgREST way (role +
+# request.jwt.claims per transaction) with pgbench at 1, 4 and 16 clients, against aurora,
+# the PL/pgSQL way (bench/baseline.sql, schema `seed`) and the physical limit (`bare`),
+# and prints one table with throughput, p50/p99 and ratios. Figures, not tests: nothing
+# here fails on a timing. Env: BENCH_SECONDS (per run, default 8), BENCH_CLIENTS ("1 4 16").
+source "$(dirname "$0")/lib.sh"
+DB=aurora_bench
+SECONDS_PER_RUN="${BENCH_SECONDS:-8}"
+CLIENTS="${BENCH_CLIENTS:-1 4 16}"
+OUT="$AURORA_ROOT/bench/results"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$OUT"
+T0=$SECONDS
+
+step "prerequisites"; ensure_prerequisites; done_step
+step "build and install the extension (release)"; install_extension --release; done_step
+step "cluster"; ensure_cluster; done_step
+
+step "data: members, salons, courses"
+fresh_database "$DB"
+psql_admin -d "$DB" -c "update aurora_settings set freemium_daily_messages = 1000000, freemium_salons_joined = 1000000,
+                               freemium_daily_profile_views = 1000000"
+/usr/bin/time -f "  loaded in %es" psql -X -q -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d "$DB" -f "$AURORA_ROOT/bench/data.sql"
+done_step
+
+# one pgbench run: prints "tps p50_ms p99_ms"
+run() {
+    local script="$1" clients="$2" threads=$(( $2 < 2 ? 1 : 2 ))
+    local dir="$WORK/run.$RANDOM"
+    mkdir -p "$dir"
+    local tps
+    tps=$( (cd "$dir" && pgbench -n -M prepared -c "$clients" -j "$threads" -T "$SECONDS_PER_RUN" --log \
+              -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -f "$AURORA_ROOT/bench/workloads/$script" "$DB" 2>&1) \
+           | tee "$dir/out" | awk '/^tps = /{print $3; exit}')
+    if [ -z "$tps" ]; then
+        echo "pgbench failed for $script:" >&2; tail -5 "$dir/out" >&2; echo "0 0 0"; return
+    fi
+    cat "$dir"/pgbench_log.* | awk '{print $3}' | sort -n | awk -v tps="$tps" '
+        {a[NR] = $1} END {p50 = a[int(NR * 0.50) + 1]; p99 = a[int(NR * 0.99) + 1];
+                          printf "%.0f %.2f %.2f\n", tps, p50 / 1000, p99 / 1000}'
+}
+
+declare -A R
+bench() { # name script-suffixes...
+    local name="$1"; shift
+    for c in $CLIENTS; do
+        for impl in "$@"; do
+            R["$name/$impl/$c"]="$(run "${name}_${impl}.sql" "$c")"
+            echo "  $name $impl c=$c: ${R[$name/$impl/$c]} (tps p50 p99)"
+        done
+    done
+}
+
+step "messages 1..100k; read page at 100k"
+psql_admin -d "$DB" -v first=1 -v last=100000 -f "$AURORA_ROOT/bench/messages.sql"
+psql_admin -d "$DB" -f "$AURORA_ROOT/bench/baseline.sql"
+for c in 16; do
+    R["page100k/aurora/$c"]="$(run page_aurora.sql $c)"; R["page100k/seed/$c"]="$(run page_seed.sql $c)"
+    echo "  page@100k c=$c aurora ${R[page100k/aurora/$c]} seed ${R[page100k/seed/$c]}"
+done
+psql_admin -d "$DB" -Atc "explain (analyze, buffers, costs off, timing off)
+    select m.id from chat_messages_with_profiles m where m.salon_id = '10000000-0000-4000-8000-0000000001f4'
+     order by m.created_at desc, m.id desc limit 50" > "$OUT/explain_page_100k.txt"
+done_step
+
+step "messages to 1M, baselines reloaded"
+psql_admin -d "$DB" -v first=100001 -v last=1000000 -f "$AURORA_ROOT/bench/messages.sql"
+psql_admin -d "$DB" -f "$AURORA_ROOT/bench/baseline.sql"
+psql_admin -d "$DB" -Atc "select 'messages ' || count(*) from chat_messages" -c "select 'reactions ' || count(*) from message_reactions"
+done_step
+
+step "workloads"
+bench page aurora service_role seed
+bench send_spread aurora seed bare
+bench send_hot aurora seed bare
+bench toggle aurora seed
+bench join_leave aurora seed
+bench heartbeat aurora seed
+bench progress aurora seed
+psql_admin -d "$DB" -Atc "explain (analyze, buffers, costs off, timing off)
+    select m.id from chat_messages_with_profiles m where m.salon_id = '10000000-0000-4000-8000-0000000001f4'
+     order by m.created_at desc, m.id desc limit 50" > "$OUT/explain_page_1m.txt"
+done_step
+
+step "presence sweep at 100k members"
+sweep_ms() { # stale-fraction impl → median ms of 5 sweeps
+    local frac="$1" impl="$2" i times=()
+    for i in 1 2 3 4 5; do
+        if [ "$impl" = aurora ]; then
+            psql_admin -d "$DB" -c "update profiles set presence_status = 'online', status = 'online', is_manual_status = false,
+                   last_activity = now(), presence_expires_at = case when abs(hashtext(id::text)) % 10000 < $frac * 10000
+                   then now() - interval '1 minute' else now() + interval '1 hour' end" -c "vacuum analyze profiles"
+            times+=("$(psql -X -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d "$DB" -c '\timing on' -c 'select check_inactive_users()' | awk '/^Time:/{print $2}')")
+        else
+            psql_admin -d "$DB" -c "update seed.profiles set presence_status = 'online', is_manual_status = false,
+                   last_activity = case when abs(hashtext(id::text)) % 10000 < $frac * 10000
+                   then now() - interval '1 hour' else now() end" -c "vacuum analyze seed.profiles"
+            times+=("$(psql -X -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d "$DB" -c '\timing on' -c 'select seed.check_inactive_users()' | awk '/^Time:/{print $2}')")
+        fi
+    done
+    printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
+}
+for frac in 0.01 0.5; do
+    R["sweep$frac/aurora"]="$(sweep_ms $frac aurora)"
+    R["sweep$frac/seed"]="$(sweep_ms $frac seed)"
+    echo "  sweep ${frac}: aurora ${R[sweep$frac/aurora]} ms, seed ${R[sweep$frac/seed]} ms"
+done
+psql_admin -d "$DB" -c "update profiles set presence_status = 'online', is_manual_status = false,
+       presence_expires_at = case when abs(hashtext(id::text)) % 100 = 0 then now() - interval '1 minute' else now() + interval '1 hour' end" \
+    -c "vacuum analyze profiles"
+psql_admin -d "$DB" -Atc "explain (analyze, buffers, costs off, timing off)
+    select id from profiles where presence_status <> 'offline' and not is_manual_status and presence_expires_at < now()
+     order by presence_expires_at limit 50000 for update skip locked" > "$OUT/explain_sweep.txt"
+done_step
+
+# the report --------------------------------------------------------------------------------
+field() { echo "${R[$1]:-0 0 0}" | awk -v f="$2" '{print $f}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "—" }'; }
+{
+    echo "| workload | clients | aurora tx/s | p50 ms | p99 ms | PL/pgSQL tx/s | aurora / PL/pgSQL | bare tx/s | aurora / bare |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    for w in send_spread send_hot toggle page join_leave heartbeat progress; do
+        for c in $CLIENTS; do
+            a=$(field "$w/aurora/$c" 1); s=$(field "$w/seed/$c" 1); b=$(field "$w/bare/$c" 1)
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n" "$w" "$c" "$a" "$(field "$w/aurora/$c" 2)" \
+                "$(field "$w/aurora/$c" 3)" "$s" "$(ratio "$a" "$s")" \
+                "$([ "$b" = 0 ] && echo — || echo "$b")" "$([ "$b" = 0 ] && echo — || ratio "$a" "$b")"
+        done
+    done
+    for c in $CLIENTS; do
+        a=$(field "page/aurora/$c" 1); sr=$(field "page/service_role/$c" 1)
+        printf "| page as service_role | %s | %s | %s | %s | | RLS overhead (service_role / member): %s | | |\n" \
+            "$c" "$sr" "$(field "page/service_role/$c" 2)" "$(field "page/service_role/$c" 3)" "$(ratio "$sr" "$a")"
+    done
+    printf "| page at 100k messages | 16 | %s | %s | %s | %s | %s | | |\n" "$(field page100k/aurora/16 1)" \
+        "$(field page100k/aurora/16 2)" "$(field page100k/aurora/16 3)" "$(field page100k/seed/16 1)" \
+        "$(ratio "$(field page100k/aurora/16 1)" "$(field page100k/seed/16 1)")"
+    echo
+    echo "| presence sweep, 100k members | aurora ms | PL/pgSQL ms | PL/pgSQL / aurora |"
+    echo "|---|---|---|---|"
+    for frac in 0.01 0.5; do
+        echo "| $(awk -v f=$frac 'BEGIN{print f*100}')% stale | ${R[sweep$frac/aurora]} | ${R[sweep$frac/seed]} | $(ratio "${R[sweep$frac/seed]}" "${R[sweep$frac/aurora]}") |"
+    done
+    echo
+    echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r); PostgreSQL $(psql_admin -d "$DB" -Atc 'show server_version');"
+    echo "pgbench -M prepared, ${SECONDS_PER_RUN}s per run; $(date -u +%Y-%m-%dT%H:%MZ). EXPLAINs in bench/results/."
+} | tee "$OUT/latest.md"
+echo "=== bench done in $((SECONDS - T0))s"
