@@ -3,6 +3,6 @@
 \set pct random(40, 100)
 begin;
 set local role authenticated;
-select set_config('request.jwt.claims', json_build_object('sub', '00000000-0000-4000-8000-' || lpad(to_hex(:u), 12, '0'), 'role', 'authenticated')::text, true);
-select seed.update_lesson_progress(('d0000000-0000-4000-8000-' || lpad(to_hex((1 + :u % 7) * 100 + :l), 12, '0'))::uuid, 120, 300, :pct);
+select set_config('request.jwt.claims', json_build_object('sub', '00000000-0000-4000-8000-' || lpad(to_hex(cast(:u as int)), 12, '0'), 'role', 'authenticated')::text, true);
+select seed.update_lesson_progress(('d0000000-0000-4000-8000-' || lpad(to_hex((1 + cast(:u as int) % 7) * 100 + cast(:l as int)), 12, '0'))::uuid, 120, 300, cast(:pct as int));
 commit;

@@ -9,7 +9,7 @@
 //! lifecycle wins (incomplete < trialing < active < past_due < unpaid < canceled), so
 //! `created` and `deleted` in the same second end canceled whatever the delivery order.
 use crate::platform::error::raise;
-use crate::platform::spi::one;
+use crate::platform::spi::query_one;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::{json, Value};
@@ -37,7 +37,7 @@ fn uuid_from(v: &Value) -> Option<pgrx::Uuid> {
 
 fn existing_user(candidate: Option<pgrx::Uuid>) -> Option<pgrx::Uuid> {
     let c = candidate?;
-    one::<bool>("select exists (select 1 from public.profiles where id = $1)", &[c.into()])
+    query_one!(bool, "select exists (select 1 from public.profiles where id = $1)", &[c.into()])
         .filter(|b| *b)
         .map(|_| c)
 }
@@ -48,17 +48,17 @@ fn resolve_user(obj: &Value, subscription_id: Option<&str>) -> Option<pgrx::Uuid
         .or_else(|| existing_user(uuid_from(&obj["metadata"]["user_id"])))
         .or_else(|| {
             let customer = obj["customer"].as_str()?;
-            one::<pgrx::Uuid>("select id from public.profiles where stripe_customer_id = $1", &[customer.into()])
+            query_one!(pgrx::Uuid, "select id from public.profiles where stripe_customer_id = $1", &[customer.into()])
         })
         .or_else(|| {
             let sub = subscription_id?;
-            one::<pgrx::Uuid>("select user_id from public.subscriptions where id = $1 and user_id is not null", &[sub.into()])
+            query_one!(pgrx::Uuid, "select user_id from public.subscriptions where id = $1 and user_id is not null", &[sub.into()])
         })
 }
 
 /// Recomputes a member's entitlement from her subscriptions.
 fn derive_entitlement(user: pgrx::Uuid) {
-    Spi::run_with_args(
+    crate::platform::spi::exec!(
         "with best as (
              select status, trial_end, started_at, customer_id from public.subscriptions
               where user_id = $1 and status in ('active', 'past_due', 'trialing')
@@ -86,7 +86,7 @@ fn derive_entitlement(user: pgrx::Uuid) {
 
 /// Links a Stripe customer to a member (first link wins: a customer id is one member's).
 fn map_customer(user: pgrx::Uuid, customer: &str, session: Option<&str>) {
-    Spi::run_with_args(
+    crate::platform::spi::exec!(
         "update public.profiles p
             set stripe_customer_id = coalesce(p.stripe_customer_id, $2),
                 stripe_session_id = coalesce($3, p.stripe_session_id)
@@ -95,7 +95,7 @@ fn map_customer(user: pgrx::Uuid, customer: &str, session: Option<&str>) {
         &[user.into(), customer.into(), session.into()],
     )
     .unwrap_or_else(|e| error!("aurora: map_customer: {e}"));
-    Spi::run_with_args(
+    crate::platform::spi::exec!(
         "update public.subscriptions set user_id = $1 where customer_id = $2 and user_id is null",
         &[user.into(), customer.into()],
     )
@@ -153,7 +153,7 @@ fn apply_subscription(event: &Value, obj: &Value, user: Option<pgrx::Uuid>) -> &
         rank("excluded.status"),
         rank("s.status")
     );
-    let applied = one::<bool>(
+    let applied = query_one!(bool, 
         &sql,
         &[
             obj["id"].as_str().into(),
@@ -202,7 +202,7 @@ fn queue_payment_email(event: &Value, obj: &Value, user: pgrx::Uuid) {
         "facture_url": obj["hosted_invoice_url"],
         "invoice_id": obj["id"],
     });
-    Spi::run_with_args(
+    crate::platform::spi::exec!(
         "insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
          select $1, p.id, coalesce(p.email, $4), $2, 'stripe:' || $1 || ':' || $3
            from public.profiles p where p.id = $5 and coalesce(p.email, $4) is not null
@@ -229,7 +229,7 @@ fn apply(event: &Value) -> (&'static str, Option<pgrx::Uuid>) {
                 map_customer(user, customer, obj["id"].as_str());
             }
             if let Some(sub) = subscription {
-                Spi::run_with_args(
+                crate::platform::spi::exec!(
                     "insert into public.subscriptions (id, user_id, customer_id, status)
                      values ($1, $2, $3, 'incomplete')
                      on conflict (id) do update set user_id = coalesce(subscriptions.user_id, excluded.user_id)",
@@ -263,7 +263,7 @@ fn apply(event: &Value) -> (&'static str, Option<pgrx::Uuid>) {
 
 /// Applies, in order, the events that waited for this customer's member.
 fn replay_pending(customer: &str) {
-    let pending = one::<JsonB>(
+    let pending = query_one!(JsonB, 
         "select coalesce(jsonb_agg(payload order by created, id), '[]') from public.stripe_events
           where status = 'pending' and customer_id = $1",
         &[customer.into()],
@@ -277,7 +277,7 @@ fn replay_pending(customer: &str) {
 }
 
 fn record(event: &Value, status: &str, user: Option<pgrx::Uuid>) {
-    Spi::run_with_args(
+    crate::platform::spi::exec!(
         "update public.stripe_events set status = $2, user_id = coalesce($3, user_id), processed_at = now()
           where id = $1",
         &[event["id"].as_str().into(), status.into(), user.into()],
@@ -307,7 +307,7 @@ fn apply_stripe_event(event: JsonB) -> JsonB {
     let customer = obj["customer"].as_str().or_else(|| {
         if obj["object"] == "customer" { obj["id"].as_str() } else { None }
     });
-    let fresh = one::<bool>(
+    let fresh = query_one!(bool, 
         "insert into public.stripe_events (id, type, created, livemode, customer_id, object_id, payload)
          values ($1, $2, to_timestamp($3), $4, $5, $6, $7)
          on conflict (id) do nothing

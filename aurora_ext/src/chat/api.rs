@@ -1,7 +1,6 @@
 //! Chat RPCs: the freemium message quota (checked by the insert trigger), soft delete,
 //! reply previews, reactions and their per-message summaries.
-use crate::gamification::award_badge;
-use crate::platform::api::{json_one, require_user, require_user_or_raise, respond, settings, ApiError, ApiResult};
+use crate::platform::api::{require_user, require_user_or_raise, respond, ApiError, ApiResult};
 use crate::platform::error::raise;
 use crate::platform::spi::{plan_slot, run};
 use pgrx::datum::DatumWithOid;
@@ -18,63 +17,66 @@ use unicode_segmentation::UnicodeSegmentation;
 #[pg_extern(schema = "aurora_private", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn claim_message_quota(user_id: pgrx::Uuid) -> Option<JsonB> {
-    // a member counts her own messages only (the guard calls this for her insert)
-    if crate::platform::caller::Caller::current() != crate::platform::caller::Caller::User(user_id) {
-        return Some(respond(Err(ApiError::Forbidden(
-            "messages are posted as yourself".into(),
-            "Vous ne pouvez publier qu'en votre nom.",
-        ))));
-    }
-    let limit = settings().freemium_daily_messages;
-    let counted = Spi::connect_mut(|client| {
-        let args: [DatumWithOid; 2] = [user_id.into(), limit.into()];
+    // Only the insert guard (SECURITY DEFINER) and service_role may call this; the insert's
+    // RLS check then refuses a message whose user_id is not the caller's, undoing the count.
+    // One statement: the day's count (with the Paris-midnight reset and the limit read in
+    // place), the conversion trigger when the count reaches the limit, the day's history,
+    // and the first-message badge (a conflict-free no-op once earned).
+    let outcome = Spi::connect_mut(|client| {
+        let args: [DatumWithOid; 1] = [user_id.into()];
         let t = run(
             client,
             plan_slot!(),
-            // every condition reads the row being updated (re-read after a concurrent
-            // post by the same member), so the count stays exact
-            "update public.profiles p
-                set daily_chat_count = case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then 1 else p.daily_chat_count + 1 end,
-                    daily_profile_views = case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then 0 else p.daily_profile_views end,
-                    last_activity_reset = case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then now() else p.last_activity_reset end,
-                    conversion_triggers = case
-                        when p.subscription_type = 'freemium'
-                             and (case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then 1 else p.daily_chat_count + 1 end) = $2
-                        then p.conversion_triggers || jsonb_build_array(jsonb_build_object(
-                                 'type', 'daily_message_limit', 'limit', $2, 'at', now()))
-                        else p.conversion_triggers end
-              where p.id = $1
-                and (p.subscription_type <> 'freemium' or coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) or p.daily_chat_count < $2)
-             returning p.daily_chat_count",
-            &[PgOid::from(pg_sys::UUIDOID), PgOid::from(pg_sys::INT4OID)],
+            "with lim as (select freemium_daily_messages as n from public.aurora_settings),
+                  q as (
+                 update public.profiles p
+                    set daily_chat_count = case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then 1 else p.daily_chat_count + 1 end,
+                        daily_profile_views = case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then 0 else p.daily_profile_views end,
+                        last_activity_reset = case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then now() else p.last_activity_reset end,
+                        conversion_triggers = case
+                            when p.subscription_type = 'freemium'
+                                 and (case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then 1 else p.daily_chat_count + 1 end) = (select n from lim)
+                            then p.conversion_triggers || jsonb_build_array(jsonb_build_object(
+                                     'type', 'daily_message_limit', 'limit', (select n from lim), 'at', now()))
+                            else p.conversion_triggers end
+                  where p.id = $1
+                    and (p.subscription_type <> 'freemium' or coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) or p.daily_chat_count < (select n from lim))
+                 returning p.id
+             ), h as (
+                 insert into public.user_progress_history as h (user_id, activity_date, messages_sent)
+                 select id, (now() at time zone 'Europe/Paris')::date, 1 from q
+                 on conflict (user_id, activity_date) do update set messages_sent = h.messages_sent + 1
+             ), b as (
+                 insert into public.user_achievements (user_id, badge_id, title, description, icon, rarity)
+                 select id, 'first_message', 'Première parole', 'Premier message dans un salon', '💬', 'common' from q
+                 on conflict (user_id, badge_id) do nothing
+                 returning 1
+             )
+             select (select count(*) from q)::int, (select count(*) from b)::int, (select n from lim)",
+            &[PgOid::from(pg_sys::UUIDOID)],
             &args,
         )
         .unwrap_or_else(|e| error!("aurora: claim_message_quota: {e}"));
-        !t.is_empty()
+        let r = t.first();
+        (
+            r.get::<i32>(1).ok().flatten().unwrap_or(0),
+            r.get::<i32>(2).ok().flatten().unwrap_or(0),
+            r.get::<i32>(3).ok().flatten().unwrap_or(0),
+        )
     });
-    if counted {
-        Spi::connect_mut(|client| {
-            let args: [DatumWithOid; 1] = [user_id.into()];
-            run(
-                client,
-                plan_slot!(),
-                "insert into public.user_progress_history as h (user_id, activity_date, messages_sent)
-                 values ($1, (now() at time zone 'Europe/Paris')::date, 1)
-                 on conflict (user_id, activity_date) do update set messages_sent = h.messages_sent + 1",
-                &[PgOid::from(pg_sys::UUIDOID)],
-                &args,
-            )
-            .unwrap_or_else(|e| error!("aurora: {e}"));
-        });
-        award_badge(user_id, "first_message");
+    let (counted, new_badge, limit) = outcome;
+    if counted > 0 {
+        if new_badge > 0 {
+            // the badge's points and activity row, as award_badge does for a first award
+            crate::gamification::badge_awarded(user_id, "first_message");
+        }
         return None;
     }
-    let exists = Spi::get_one_with_args::<bool>(
+    let exists = crate::platform::spi::query_one!(
+        bool,
         "select exists (select 1 from public.profiles where id = $1)",
-        &[user_id.into()],
+        &[user_id.into()]
     )
-    .ok()
-    .flatten()
     .unwrap_or(false);
     let err = if exists {
         ApiError::PaymentRequired(
@@ -130,7 +132,7 @@ fn delete(message_id: Option<i64>) -> ApiResult {
         ));
     }
     if !deleted {
-        Spi::run_with_args(
+        crate::platform::spi::exec!(
             "update public.chat_messages set is_deleted = true, deleted_at = now()
               where salon_id = $1 and id = $2 and not is_deleted",
             &[salon.into(), id.into()],
@@ -152,7 +154,7 @@ fn reply_info(message_id: Option<i64>) -> ApiResult {
     if message_access(id, me).is_none() {
         return Err(ApiError::NotFound("message not found", "Ce message n'existe pas."));
     }
-    Ok(json_one(
+    Ok(crate::platform::spi::json_one!(
         "select jsonb_build_object(
                     'id', m.id, 'salon_id', m.salon_id, 'user_id', m.user_id,
                     'author_name', p.full_name, 'author_avatar', p.avatar_url,
@@ -204,7 +206,7 @@ fn check_emoji(emoji: Option<String>) -> Result<String, ApiError> {
 }
 
 fn reaction_count(salon: pgrx::Uuid, id: i64, emoji: &str) -> i64 {
-    Spi::get_one_with_args::<i64>(
+    crate::platform::spi::get_one!(i64, 
         "select count(*) from public.message_reactions where salon_id = $1 and message_id = $2 and emoji = $3",
         &[salon.into(), id.into(), emoji.into()],
     )
@@ -227,7 +229,7 @@ fn react(message_id: Option<i64>, emoji: Option<String>, want: Option<bool>) -> 
     }
     let args = || -> [DatumWithOid<'static>; 4] { [salon.into(), id.into(), me.into(), emoji.clone().into()] };
     let removed = if want != Some(true) {
-        Spi::get_one_with_args::<bool>(
+        crate::platform::spi::get_one!(bool, 
             "with d as (delete from public.message_reactions
                          where salon_id = $1 and message_id = $2 and user_id = $3 and emoji = $4 returning 1)
              select exists (select 1 from d)",
@@ -243,7 +245,7 @@ fn react(message_id: Option<i64>, emoji: Option<String>, want: Option<bool>) -> 
     } else if want == Some(false) {
         "unchanged"
     } else {
-        Spi::run_with_args(
+        crate::platform::spi::exec!(
             "insert into public.message_reactions (salon_id, message_id, user_id, emoji)
              values ($1, $2, $3, $4) on conflict do nothing",
             &args(),
@@ -294,7 +296,12 @@ type Summary = TableIterator<
 /// SECURITY INVOKER: RLS decides what the caller sees, so messages of salons she is not
 /// in, and deleted messages, are silently absent.
 fn summaries(ids: Vec<i64>) -> Summary {
-    let me = require_user_or_raise();
+    // a member, or service_role (who reacted as nobody)
+    let me = match crate::platform::caller::Caller::current() {
+        crate::platform::caller::Caller::User(u) => Some(u),
+        crate::platform::caller::Caller::Service => None,
+        crate::platform::caller::Caller::Anon => Some(require_user_or_raise()),
+    };
     if ids.len() > 500 {
         raise(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
@@ -308,7 +315,7 @@ fn summaries(ids: Vec<i64>) -> Summary {
         let t = run(
             client,
             plan_slot!(),
-            "select r.message_id, r.emoji, count(*)::int, bool_or(r.user_id = $2),
+            "select r.message_id, r.emoji, count(*)::int, coalesce(bool_or(r.user_id = $2), false),
                     jsonb_path_query_array(
                         jsonb_agg(jsonb_build_object('user_id', r.user_id, 'full_name', p.full_name)
                                   order by r.created_at, r.id),

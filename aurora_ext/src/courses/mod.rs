@@ -1,7 +1,7 @@
 //! Courses: enrolment, lessons with drip release and premium entitlement, progress with
 //! completion, and what completion pays (points, badges, activity, an email).
 use crate::gamification::{add_points, award_badge, record_activity, COURSE_POINTS, LESSON_POINTS};
-use crate::platform::api::{json_one, require_user, require_user_or_raise, respond, settings, ApiError, ApiResult};
+use crate::platform::api::{require_user, require_user_or_raise, respond, settings, ApiError, ApiResult};
 use crate::platform::caller::Caller;
 use pgrx::prelude::*;
 use pgrx::JsonB;
@@ -18,7 +18,7 @@ struct Access {
 }
 
 fn lesson_access(lesson: pgrx::Uuid, user: Option<pgrx::Uuid>) -> Option<Access> {
-    let v = json_one(
+    let v = crate::platform::spi::json_one!(
         "select jsonb_build_object(
                     'course_id', l.course_id, 'published', c.is_published, 'free', l.is_free,
                     'entitled', coalesce(p.subscription_type = 'premium'
@@ -83,7 +83,7 @@ fn lesson_content(lesson: Option<pgrx::Uuid>) -> ApiResult {
     let user = caller_for_content()?;
     let lesson = lesson.ok_or_else(|| ApiError::Invalid("lesson_id is required".into(), "Leçon manquante."))?;
     check_open(lesson, user)?;
-    Ok(json_one(
+    Ok(crate::platform::spi::json_one!(
         "select jsonb_build_object('lesson_id', id, 'title', title, 'content', content, 'video_url', video_url)
            from public.lessons where id = $1",
         &[lesson.into()],
@@ -101,11 +101,11 @@ fn get_lesson_content_core(lesson_id: Option<pgrx::Uuid>) -> JsonB {
 fn start(course: Option<pgrx::Uuid>) -> ApiResult {
     let me = require_user()?;
     let course = course.ok_or_else(|| ApiError::Invalid("course_id is required".into(), "Cours manquant."))?;
-    let published = crate::platform::spi::one::<bool>("select is_published from public.courses where id = $1", &[course.into()]);
+    let published = crate::platform::spi::query_one!(bool, "select is_published from public.courses where id = $1", &[course.into()]);
     if published != Some(true) {
         return Err(ApiError::NotFound("course not found", "Cours introuvable."));
     }
-    let new = Spi::get_one_with_args::<bool>(
+    let new = crate::platform::spi::get_one!(bool, 
         "with e as (insert into public.enrollments (user_id, course_id) values ($1, $2)
                     on conflict (user_id, course_id) do nothing returning 1),
               u as (insert into public.user_courses (user_id, course_id) values ($1, $2)
@@ -118,7 +118,7 @@ fn start(course: Option<pgrx::Uuid>) -> ApiResult {
     if new {
         record_activity(me, "course_started", "Nouveau cours commencé", "📚", json!({ "course_id": course.to_string() }));
     }
-    Ok(json_one(
+    Ok(crate::platform::spi::json_one!(
         "select jsonb_build_object('course_id', e.course_id, 'enrolled_at', e.enrolled_at,
                                    'status', u.status, 'progress_percentage', u.progress_percentage)
            from public.enrollments e join public.user_courses u using (user_id, course_id)
@@ -230,14 +230,14 @@ fn progress(
         ));
     }
     let access = check_open(lesson, Some(me))?;
-    let course: pgrx::Uuid = Spi::get_one_with_args::<pgrx::Uuid>("select course_id from public.lessons where id = $1", &[lesson.into()])
+    let course: pgrx::Uuid = crate::platform::spi::get_one!(pgrx::Uuid, "select course_id from public.lessons where id = $1", &[lesson.into()])
         .ok()
         .flatten()
         .unwrap_or_else(|| error!("aurora: lesson {} has no course ({})", lesson, access.course_id));
     let threshold = settings().lesson_completion_threshold;
     // Lock her progress row first (a CTE cannot: FOR UPDATE skips a row the same
     // statement upserts), so concurrent retries queue and exactly one sees the change.
-    let before = json_one(
+    let before = crate::platform::spi::json_one!(
         "select jsonb_build_object('status', status, 'watch', watch_time_seconds)
            from public.user_lesson_progress where user_id = $1 and lesson_id = $2 for update",
         &[me.into(), lesson.into()],
@@ -246,7 +246,7 @@ fn progress(
     let watch_before = before.as_ref().and_then(|b| b["watch"].as_i64()).unwrap_or(0) as i32;
     // Progress only moves forward (completion, watch time): a retry or an older client
     // state cannot undo it.
-    let row = json_one(
+    let row = crate::platform::spi::json_one!(
         "insert into public.user_lesson_progress as p
              (user_id, lesson_id, status, completion_percentage, last_video_position,
               watch_time_seconds, started_at, completed_at)
@@ -274,7 +274,7 @@ fn progress(
     row["watch_delta"] = (row["watch_time_seconds"].as_i64().unwrap_or(0) - watch_before as i64).into();
     let watch_delta = row["watch_delta"].as_i64().unwrap_or(0) as i32;
     let mut course_completed = false;
-    Spi::run_with_args(
+    crate::platform::spi::exec!(
         "with h as (
              insert into public.user_progress_history as h (user_id, activity_date, watch_time_seconds, lessons_completed)
              values ($1, (now() at time zone 'Europe/Paris')::date, $2, $3::int)
@@ -311,12 +311,12 @@ fn progress(
 /// When every lesson of the course is completed: the course is completed once, pays once,
 /// and queues the congratulation email once (idempotency key per user and course).
 fn complete_course_if_done(me: pgrx::Uuid, course: pgrx::Uuid) -> bool {
-    let before = crate::platform::spi::one::<String>(
+    let before = crate::platform::spi::query_one!(String, 
         "select status from public.user_courses where user_id = $1 and course_id = $2 for update",
         &[me.into(), course.into()],
     );
     let was_completed = before.as_deref() == Some("completed");
-    let done = json_one(
+    let done = crate::platform::spi::json_one!(
         "with counts as (
              select count(*) as total,
                     count(*) filter (where p.status = 'completed') as completed
@@ -353,7 +353,7 @@ fn complete_course_if_done(me: pgrx::Uuid, course: pgrx::Uuid) -> bool {
     let title = done["title"].as_str().unwrap_or_default().to_string();
     record_activity(me, "course_completed", &format!("Cours terminé : {title}"), "🏆", json!({ "course_id": course.to_string() }));
     if let Some(email) = done["email"].as_str() {
-        Spi::run_with_args(
+        crate::platform::spi::exec!(
             "insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
              values ('course-completion', $1, $2, $3, 'course-completion:' || $1 || ':' || $4)
              on conflict (idempotency_key) do nothing",

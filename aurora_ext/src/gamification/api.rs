@@ -1,5 +1,5 @@
 //! Leaderboard and the freemium profile-view quota.
-use crate::platform::api::{json_one, require_user, require_user_or_raise, respond, settings, ApiError, ApiResult};
+use crate::platform::api::{require_user, require_user_or_raise, respond, settings, ApiError, ApiResult};
 use crate::platform::error::raise;
 use pgrx::prelude::*;
 use pgrx::JsonB;
@@ -58,7 +58,7 @@ fn get_leaderboard(
 fn profile_view(profile: Option<pgrx::Uuid>) -> ApiResult {
     let me = require_user()?;
     let profile = profile.ok_or_else(|| ApiError::Invalid("profile_id is required".into(), "Profil manquant."))?;
-    let exists = Spi::get_one_with_args::<bool>("select exists (select 1 from public.profiles where id = $1)", &[profile.into()])
+    let exists = crate::platform::spi::get_one!(bool, "select exists (select 1 from public.profiles where id = $1)", &[profile.into()])
         .ok()
         .flatten()
         .unwrap_or(false);
@@ -85,7 +85,7 @@ fn profile_view(profile: Option<pgrx::Uuid>) -> ApiResult {
          returning jsonb_build_object('counted', true, 'views_today', p.daily_profile_views,
                                       'limit', case when p.subscription_type = 'freemium' then $2 end)"
     );
-    match json_one(&sql, &[me.into(), limit.into()]) {
+    match crate::platform::spi::json_one!(&sql, &[me.into(), limit.into()]) {
         Some(v) => Ok(v),
         None => Err(ApiError::PaymentRequired(
             "daily profile view limit reached".into(),

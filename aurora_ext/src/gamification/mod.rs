@@ -68,7 +68,7 @@ pub fn add_points(user: pgrx::Uuid, points: i32) {
 
 /// Appends to the user's activity feed.
 pub fn record_activity(user: pgrx::Uuid, kind: &str, title: &str, icon: &str, metadata: Value) {
-    Spi::run_with_args(
+    crate::platform::spi::exec!(
         "insert into public.user_activities (user_id, type, title, icon, metadata) values ($1, $2, $3, $4, $5)",
         &[user.into(), kind.into(), title.into(), icon.into(), JsonB(metadata).into()],
     )
@@ -111,14 +111,22 @@ pub fn award_badge(user: pgrx::Uuid, badge_id: &str) -> bool {
         !t.is_empty()
     });
     if new {
-        add_points(user, badge.points);
-        record_activity(
-            user,
-            "achievement_earned",
-            &format!("Badge obtenu : {}", badge.title),
-            badge.icon,
-            serde_json::json!({ "badge_id": badge.id, "rarity": badge.rarity }),
-        );
+        badge_awarded(user, badge_id);
     }
     new
+}
+
+/// What a newly earned badge pays: its points and an activity row.
+pub fn badge_awarded(user: pgrx::Uuid, badge_id: &str) {
+    let Some(badge) = BADGES.iter().find(|b| b.id == badge_id) else {
+        error!("aurora: unknown badge {badge_id}")
+    };
+    add_points(user, badge.points);
+    record_activity(
+        user,
+        "achievement_earned",
+        &format!("Badge obtenu : {}", badge.title),
+        badge.icon,
+        serde_json::json!({ "badge_id": badge.id, "rarity": badge.rarity }),
+    );
 }

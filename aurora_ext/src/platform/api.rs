@@ -82,7 +82,6 @@ pub fn require_user_or_raise() -> pgrx::Uuid {
 /// Product limits and defaults (aurora_settings).
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub freemium_daily_messages: i32,
     pub freemium_daily_profile_views: i32,
     pub freemium_salons_created: i32,
     pub freemium_salons_joined: i32,
@@ -93,14 +92,10 @@ pub struct Settings {
 }
 
 pub fn settings() -> Settings {
-    let v = Spi::get_one::<JsonB>("select to_jsonb(s) from public.aurora_settings s")
-        .ok()
-        .flatten()
-        .map(|j| j.0)
+    let v = crate::platform::spi::json_one!("select to_jsonb(s) from public.aurora_settings s", &[])
         .unwrap_or_else(|| error!("aurora: aurora_settings has no row"));
     let get = |k: &str| v.get(k).and_then(Value::as_i64).unwrap_or_else(|| error!("aurora: setting {k} missing")) as i32;
     Settings {
-        freemium_daily_messages: get("freemium_daily_messages"),
         freemium_daily_profile_views: get("freemium_daily_profile_views"),
         freemium_salons_created: get("freemium_salons_created"),
         freemium_salons_joined: get("freemium_salons_joined"),
@@ -109,11 +104,6 @@ pub fn settings() -> Settings {
         invitation_days: get("invitation_days"),
         lesson_completion_threshold: get("lesson_completion_threshold"),
     }
-}
-
-/// Runs a statement that yields one jsonb value (or none).
-pub fn json_one(sql: &str, args: &[pgrx::datum::DatumWithOid<'_>]) -> Option<Value> {
-    crate::platform::spi::one::<JsonB>(sql, args).map(|j| j.0)
 }
 
 /// Trimmed text within `max` characters; empty is `None`.

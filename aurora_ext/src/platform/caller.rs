@@ -1,7 +1,19 @@
 //! Who is calling, the way PostgREST tells it: `set local role <role>` plus
 //! `request.jwt.claims`. Inside a SECURITY DEFINER function `current_user` is the
 //! definer, but the `role` setting still names the role the request runs as.
+use crate::platform::spi::{plan_slot, run};
 use pgrx::prelude::*;
+
+/// A direct session (no JWT subject) of service_role, a superuser or a BYPASSRLS role.
+fn privileged_session() -> bool {
+    Spi::get_one::<bool>(
+        "select coalesce(auth.role() = 'service_role', false)
+                or exists (select 1 from pg_roles where rolname = session_user and (rolsuper or rolbypassrls))",
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Caller {
@@ -15,17 +27,16 @@ pub enum Caller {
 
 impl Caller {
     pub fn current() -> Caller {
-        let row = Spi::get_three::<String, pgrx::Uuid, bool>(
-            "select current_setting('role'), auth.uid(),
-                    coalesce(auth.role() = 'service_role', false)
-                    or exists (select 1 from pg_roles
-                               where rolname = session_user and (rolsuper or rolbypassrls))",
-        );
-        let (role, uid, privileged) = match row {
-            Ok(row) => row,
-            Err(e) => error!("aurora: cannot read the request identity: {e}"),
-        };
-        let role = role.unwrap_or_default();
+        // one kept plan on the hot path; the roles catalogue only when there is no subject
+        let (role, uid) = Spi::connect_mut(|client| {
+            let t = run(client, plan_slot!(), "select current_setting('role'), auth.uid()", &[], &[])
+                .unwrap_or_else(|e| error!("aurora: cannot read the request identity: {e}"));
+            let r = t.first();
+            (
+                r.get::<String>(1).ok().flatten().unwrap_or_default(),
+                r.get::<pgrx::Uuid>(2).ok().flatten(),
+            )
+        });
         match (role.as_str(), uid) {
             ("service_role", _) => Caller::Service,
             ("anon", _) => Caller::Anon,
@@ -33,7 +44,7 @@ impl Caller {
             ("authenticated", None) => Caller::Anon,
             // role = none: a direct session (psql, the edge's own role)
             (_, Some(uid)) => Caller::User(uid),
-            (_, None) if privileged.unwrap_or(false) => Caller::Service,
+            (_, None) if privileged_session() => Caller::Service,
             _ => Caller::Anon,
         }
     }

@@ -7,6 +7,8 @@ use std::cell::RefCell;
 use std::thread::LocalKey;
 
 pub type PlanSlot = LocalKey<RefCell<Option<OwnedPreparedStatement>>>;
+/// A slot that also remembers its statement's text, for call sites whose SQL may vary.
+pub type TextPlanSlot = LocalKey<RefCell<Option<(String, OwnedPreparedStatement)>>>;
 
 /// A per-backend slot for one statement's kept plan.
 macro_rules! plan_slot {
@@ -44,6 +46,87 @@ pub fn run<'conn>(
     });
     result
 }
+
+macro_rules! text_plan_slot {
+    () => {{
+        thread_local! {
+            static SLOT: std::cell::RefCell<Option<(String, pgrx::spi::OwnedPreparedStatement)>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        &SLOT
+    }};
+}
+pub(crate) use text_plan_slot;
+
+/// Runs `sql` with `args` through the plan kept for this call site (parameter types come
+/// from the arguments); re-prepares when the site's text changed.
+pub fn run_kept<'conn>(
+    client: &mut SpiClient<'conn>,
+    slot: &'static TextPlanSlot,
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+) -> SpiResult<SpiTupleTable<'conn>> {
+    let plan = match slot.with(|cell| cell.borrow_mut().take()) {
+        Some((text, plan)) if text == sql => plan,
+        _ => {
+            let types: Vec<PgOid> = args.iter().map(|a| PgOid::from(a.oid())).collect();
+            client.prepare_mut(sql, &types)?.keep()
+        }
+    };
+    let result = client.update(&plan, None, args);
+    slot.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.is_none() {
+            *cell = Some((sql.to_string(), plan));
+        }
+    });
+    result
+}
+
+/// First column of the first row (None when no row), through a kept plan.
+macro_rules! query_one {
+    ($t:ty, $sql:expr, $args:expr $(,)?) => {{
+        let slot = $crate::platform::spi::text_plan_slot!();
+        pgrx::Spi::connect_mut(|client| {
+            let table = $crate::platform::spi::run_kept(client, slot, $sql, $args)
+                .unwrap_or_else(|e| pgrx::error!("aurora: {e}"));
+            if table.is_empty() {
+                None
+            } else {
+                table.first().get::<$t>(1).unwrap_or_else(|e| pgrx::error!("aurora: {e}"))
+            }
+        })
+    }};
+}
+pub(crate) use query_one;
+
+/// Like Spi::get_one_with_args (an empty result is an error), through a kept plan.
+macro_rules! get_one {
+    ($t:ty, $sql:expr, $args:expr $(,)?) => {{
+        let slot = $crate::platform::spi::text_plan_slot!();
+        pgrx::Spi::connect_mut(|client| {
+            $crate::platform::spi::run_kept(client, slot, $sql, $args).and_then(|t| t.first().get_one::<$t>())
+        })
+    }};
+}
+pub(crate) use get_one;
+
+/// A statement for its effect, through a kept plan.
+macro_rules! exec {
+    ($sql:expr, $args:expr $(,)?) => {{
+        let slot = $crate::platform::spi::text_plan_slot!();
+        pgrx::Spi::connect_mut(|client| $crate::platform::spi::run_kept(client, slot, $sql, $args).map(|_| ()))
+    }};
+}
+pub(crate) use exec;
+
+/// A jsonb value (None when no row), through a kept plan.
+macro_rules! json_one {
+    ($sql:expr, $args:expr $(,)?) => {{
+        $crate::platform::spi::query_one!(pgrx::JsonB, $sql, $args).map(|j| j.0)
+    }};
+}
+pub(crate) use json_one;
 
 /// Counter shard for this backend: concurrent writers are different backends, so they
 /// land on different shard rows (see salon_counter_shards).

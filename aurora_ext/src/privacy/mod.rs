@@ -10,7 +10,7 @@ use pgrx::JsonB;
 #[search_path(pg_catalog, pg_temp)]
 fn export_my_data() -> JsonB {
     let me = require_user_or_raise();
-    Spi::get_one_with_args::<JsonB>(
+    crate::platform::spi::get_one!(JsonB, 
         "select jsonb_build_object(
             'exported_at', now(),
             'account', (select jsonb_build_object('id', u.id, 'email', u.email, 'phone', u.phone,
@@ -68,7 +68,7 @@ fn delete_my_account() -> JsonB {
         Caller::User(uid) => uid,
         _ => require_user_or_raise(),
     };
-    let salons = Spi::get_one_with_args::<JsonB>(
+    let salons = crate::platform::spi::get_one!(JsonB, 
         "with owned as (
              select s.id,
                     (select m.user_id from public.salon_members m
@@ -88,7 +88,7 @@ fn delete_my_account() -> JsonB {
     )
     .unwrap_or_else(|e| error!("aurora: delete_my_account: {e}"))
     .unwrap_or(JsonB(serde_json::json!([])));
-    let removed_files = Spi::get_one_with_args::<i64>(
+    let removed_files = crate::platform::spi::get_one!(i64, 
         "with d as (
              delete from storage.objects
               where bucket_id in ('avatars', 'covers') and name like $1::text || '/%'
@@ -99,7 +99,7 @@ fn delete_my_account() -> JsonB {
     .ok()
     .flatten()
     .unwrap_or(0);
-    let auth_deleted = Spi::get_one_with_args::<i64>(
+    let auth_deleted = crate::platform::spi::get_one!(i64, 
         "with d as (delete from auth.users where id = $1 returning 1) select count(*) from d",
         &[me.into()],
     )

@@ -13,7 +13,7 @@ use pgrx::JsonB;
 const STATUSES: [&str; 4] = ["online", "away", "busy", "offline"];
 
 fn presence_json(me: pgrx::Uuid) -> JsonB {
-    crate::platform::spi::one::<JsonB>(
+    crate::platform::spi::query_one!(JsonB, 
         "select jsonb_build_object('presence_status', presence_status, 'is_manual_status', is_manual_status,
                                    'last_activity', last_activity, 'presence_expires_at', presence_expires_at)
            from public.profiles where id = $1",
@@ -66,7 +66,7 @@ fn rpc_update_activity() -> JsonB {
 fn handle_user_signin() -> JsonB {
     let me = require_user_or_raise();
     touch(me);
-    let streak = crate::platform::spi::one::<i32>(
+    let streak = crate::platform::spi::query_one!(i32, 
         "with today as (select (now() at time zone 'Europe/Paris')::date as d)
          update public.user_stats s
             set streak_days = case when s.last_streak_date = today.d then s.streak_days
@@ -97,7 +97,7 @@ fn handle_user_signin() -> JsonB {
 #[search_path(pg_catalog, pg_temp)]
 fn handle_user_signout() -> JsonB {
     let me = require_user_or_raise();
-    Spi::run_with_args(
+    crate::platform::spi::exec!(
         "update public.profiles
             set presence_status = 'offline', status = 'offline', is_manual_status = false,
                 presence_expires_at = null, status_updated_at = now()
@@ -116,7 +116,7 @@ fn rpc_set_manual_status(status: default!(Option<String>, "NULL")) -> JsonB {
     let me = require_user_or_raise();
     match status.as_deref() {
         None => {
-            Spi::run_with_args(
+            crate::platform::spi::exec!(
                 "update public.profiles set is_manual_status = false where id = $1",
                 &[me.into()],
             )
@@ -124,7 +124,7 @@ fn rpc_set_manual_status(status: default!(Option<String>, "NULL")) -> JsonB {
             touch(me);
         }
         Some(s) if STATUSES.contains(&s) => {
-            Spi::run_with_args(
+            crate::platform::spi::exec!(
                 "update public.profiles
                     set presence_status = $2, status = $2, is_manual_status = true,
                         status_updated_at = now(), last_activity = now()

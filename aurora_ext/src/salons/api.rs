@@ -1,10 +1,8 @@
 //! Salon RPCs: create with a share code, join by code (rate limited), invitations,
 //! leaving (with hand-over) and roles. Cores live in aurora_private; see salons/api.sql.
 use crate::gamification::{award_badge, record_activity};
-use crate::platform::api::{
-    json_one, optional_text, require_user, required_text, respond, settings, ApiError, ApiResult,
-};
-use crate::platform::spi::one;
+use crate::platform::api::{optional_text, require_user, required_text, respond, settings, ApiError, ApiResult};
+use crate::platform::spi::query_one;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::{json, Value};
@@ -18,12 +16,12 @@ const SALON_JSON: &str = "
      where d.id = $1";
 
 fn salon_json(salon: pgrx::Uuid, me: pgrx::Uuid) -> Value {
-    json_one(SALON_JSON, &[salon.into(), me.into()]).unwrap_or(Value::Null)
+    crate::platform::spi::json_one!(SALON_JSON, &[salon.into(), me.into()]).unwrap_or(Value::Null)
 }
 
 /// (subscription_type, salons_created, salons_joined) of a user.
 fn plan_of(me: pgrx::Uuid) -> Result<(String, i32, i32), ApiError> {
-    let row = json_one(
+    let row = crate::platform::spi::json_one!(
         "select jsonb_build_object('t', subscription_type, 'c', salons_created, 'j', salons_joined)
            from public.profiles where id = $1",
         &[me.into()],
@@ -58,7 +56,7 @@ fn check_join_limit(me: pgrx::Uuid) -> Result<(), ApiError> {
 /// Makes `me` a member (within her freemium join limit); a concurrent join of hers is fine.
 fn add_member(salon: pgrx::Uuid, me: pgrx::Uuid) -> Result<(), ApiError> {
     check_join_limit(me)?;
-    Spi::run_with_args(
+    crate::platform::spi::exec!(
         "insert into public.salon_members (salon_id, user_id) values ($1, $2)
          on conflict (salon_id, user_id) do nothing",
         &[salon.into(), me.into()],
@@ -100,7 +98,7 @@ fn create_salon(
     // A share code collision is astronomically rare; retry on one rather than fail.
     let mut salon = None;
     for _ in 0..5 {
-        salon = one::<pgrx::Uuid>(
+        salon = query_one!(pgrx::Uuid, 
             "insert into public.salons (name, description, category, city, color_theme, owner_id, share_code)
              values ($1, $2, $3, $4, $5, $6, public.generate_share_code())
              on conflict (share_code) do nothing
@@ -148,7 +146,7 @@ fn join_salon(code: Option<String>) -> ApiResult {
         return Err(ApiError::Invalid("code must be 1 to 32 characters".into(), "Code invalide."));
     }
     let s = settings();
-    let recent = Spi::get_one_with_args::<i64>(
+    let recent = crate::platform::spi::get_one!(i64, 
         "select count(*) from public.salon_join_attempts
           where user_id = $1 and attempted_at > now() - make_interval(secs => $2)",
         &[me.into(), (s.join_attempt_window_seconds as f64).into()],
@@ -161,7 +159,7 @@ fn join_salon(code: Option<String>) -> ApiResult {
             "Trop de codes erronés. Réessayez un peu plus tard.",
         ));
     }
-    let found = one::<pgrx::Uuid>(
+    let found = query_one!(pgrx::Uuid, 
         "select s.id from public.salons s where s.share_code = $1 and s.is_active",
         &[code.into()],
     )
@@ -174,7 +172,7 @@ fn join_salon(code: Option<String>) -> ApiResult {
         }
         None => {
             // Not an error: an error would roll back the attempt we must count.
-            Spi::run_with_args(
+            crate::platform::spi::exec!(
                 "with old as (
                      delete from public.salon_join_attempts
                       where user_id = $1 and attempted_at < now() - make_interval(secs => $2)
@@ -196,7 +194,7 @@ fn join_salon_via_code_core(code: Option<String>) -> JsonB {
 
 /// The caller's role in a salon, if she is a member of an active salon.
 fn role_in(salon: pgrx::Uuid, me: pgrx::Uuid) -> Option<String> {
-    one::<String>(
+    query_one!(String, 
         "select m.role from public.salon_members m where m.salon_id = $1 and m.user_id = $2",
         &[salon.into(), me.into()],
     )
@@ -253,7 +251,7 @@ fn create_invitation(
         }
     }
     if let Some(invitee) = invitee_id {
-        let exists = Spi::get_one_with_args::<bool>(
+        let exists = crate::platform::spi::get_one!(bool, 
             "select exists (select 1 from public.profiles where id = $1)",
             &[invitee.into()],
         )
@@ -264,7 +262,7 @@ fn create_invitation(
         }
     }
     let token = invitation_token();
-    let row = json_one(
+    let row = crate::platform::spi::json_one!(
         "insert into public.salon_invitations (salon_id, invited_by, invitee_id, invitee_email, token_hash, expires_at)
          values ($1, $2, $3, $4, sha256(convert_to($5, 'UTF8')), now() + make_interval(days => $6))
          returning jsonb_build_object('id', id, 'salon_id', salon_id, 'invitee_id', invitee_id,
@@ -295,7 +293,7 @@ fn accept_invitation(token: Option<String>) -> ApiResult {
     if token.len() < 16 || token.len() > 128 {
         return Err(ApiError::Invalid("malformed invitation token".into(), "Invitation invalide."));
     }
-    let inv = json_one(
+    let inv = crate::platform::spi::json_one!(
         "select jsonb_build_object('id', i.id, 'salon_id', i.salon_id, 'invitee_id', i.invitee_id,
                                    'invitee_email', i.invitee_email, 'accepted_by', i.accepted_by,
                                    'expired', i.expires_at <= now(), 'usable', i.revoked_at is null and s.is_active,
@@ -332,7 +330,7 @@ fn accept_invitation(token: Option<String>) -> ApiResult {
     if role_in(salon, me).is_none() {
         add_member(salon, me)?;
     }
-    Spi::run_with_args(
+    crate::platform::spi::exec!(
         "update public.salon_invitations set accepted_at = now(), accepted_by = $2 where id = $1::uuid",
         &[inv["id"].as_str().unwrap_or_default().into(), me.into()],
     )
@@ -369,7 +367,7 @@ fn leave(salon: Option<pgrx::Uuid>) -> ApiResult {
     let mut new_owner: Option<pgrx::Uuid> = None;
     let mut archived = false;
     if role == "owner" {
-        new_owner = one::<pgrx::Uuid>(
+        new_owner = query_one!(pgrx::Uuid, 
             "select user_id from public.salon_members
               where salon_id = $1 and user_id <> $2
               order by (role = 'moderator') desc, joined_at, user_id
@@ -377,19 +375,19 @@ fn leave(salon: Option<pgrx::Uuid>) -> ApiResult {
             &[salon.into(), me.into()],
         );
         match new_owner {
-            Some(heir) => Spi::run_with_args(
+            Some(heir) => crate::platform::spi::exec!(
                 "with m as (update public.salon_members set role = 'owner' where salon_id = $1 and user_id = $2)
                  update public.salons set owner_id = $2 where id = $1",
                 &[salon.into(), heir.into()],
             ),
             None => {
                 archived = true;
-                Spi::run_with_args("update public.salons set is_active = false where id = $1", &[salon.into()])
+                crate::platform::spi::exec!("update public.salons set is_active = false where id = $1", &[salon.into()])
             }
         }
         .unwrap_or_else(|e| error!("aurora: {e}"));
     }
-    Spi::run_with_args(
+    crate::platform::spi::exec!(
         "delete from public.salon_members where salon_id = $1 and user_id = $2",
         &[salon.into(), me.into()],
     )
@@ -440,7 +438,7 @@ fn set_role(salon: Option<pgrx::Uuid>, user: Option<pgrx::Uuid>, role: Option<St
     } else {
         "update public.salon_members set role = $3 where salon_id = $1 and user_id = $2 and $4 is not null"
     };
-    Spi::run_with_args(sql, &[salon.into(), user.into(), role.clone().into(), me.into()])
+    crate::platform::spi::exec!(sql, &[salon.into(), user.into(), role.clone().into(), me.into()])
         .unwrap_or_else(|e| error!("aurora: {e}"));
     Ok(json!({ "salon_id": salon.to_string(), "user_id": user.to_string(), "role": role }))
 }
