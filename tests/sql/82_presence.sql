@@ -54,6 +54,17 @@ select tests.act_as('ines');
 select ok((rpc_update_activity()->>'presence_expires_at')::timestamptz > now() + interval '59 minutes',
           'a member''s own auto_offline_after sets her expiry');
 
+-- presence is not an edit: updated_at moves only when the profile is edited
+select tests.act_as_admin();
+update profiles set updated_at = '2000-01-01' where id = tests.fx('ines');
+select tests.act_as('ines');
+select rpc_update_activity();
+select rpc_set_manual_status('away');
+select is((select updated_at from profiles where id = tests.fx('ines')), '2000-01-01'::timestamptz,
+          'heartbeats and statuses leave updated_at alone');
+update profiles set bio = 'Lectrice' where id = tests.fx('ines');
+select is((select updated_at from profiles where id = tests.fx('ines')), now(), 'an edit stamps it');
+
 select tests.act_as_admin();
 select * from finish();
 rollback;

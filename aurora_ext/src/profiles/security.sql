@@ -8,8 +8,13 @@ create trigger aurora_on_auth_user_email_changed after update of email on auth.u
     for each row when (old.email is distinct from new.email)
     execute function handle_new_user();
 
-create trigger profiles_updated_at before update on profiles
-    for each row execute function set_updated_at();
+-- presence (heartbeats, the sweep) and counters are not edits of the profile: only these
+-- columns stamp updated_at, which also keeps the hot presence updates trigger-free
+create trigger profiles_updated_at
+    before update of full_name, avatar_url, bio, city, email, interests, current_salon_id,
+                     onboarding_completed, onboarding_answers, subscription_type, subscription_started_at,
+                     trial_ends_at, stripe_customer_id, cover_url, auto_offline_after
+    on profiles for each row execute function set_updated_at();
 
 -- Every column of the caller's own profile (other users see only the public columns).
 create function my_profile() returns setof profiles
