@@ -116,6 +116,45 @@ psql_admin -d "$DB" -Atc "explain (analyze, buffers, costs off, timing off)
      order by presence_expires_at limit 50000 for update skip locked" > "$OUT/explain_sweep.txt"
 done_step
 
+step "edge: verified webhooks, duplicates, and 10k emails through the outbox"
+(cd "$AURORA_ROOT" && cargo build -q --release -p aurora-edge --bin aurora-edge --example webhook_load)
+psql_admin -d postgres -c "do \$\$ begin
+    if not exists (select from pg_roles where rolname = 'aurora_edge_bench') then
+        create role aurora_edge_bench login in role aurora_edge;
+    end if; end \$\$"
+BREVO_PORT=18787 EDGE_PORT=18788
+python3 "$AURORA_ROOT/bench/fake_brevo.py" "$BREVO_PORT" & FAKE_PID=$!
+DATABASE_URL="postgres://aurora_edge_bench@${AURORA_PGHOST}:${AURORA_PGPORT}/$DB" AURORA_EDGE_ADDR="127.0.0.1:$EDGE_PORT" \
+    STRIPE_WEBHOOK_SECRET=whsec_bench NEXT_PUBLIC_SUPABASE_URL=http://127.0.0.1:9 NEXT_PUBLIC_SUPABASE_ANON_KEY=bench \
+    SUPABASE_JWT_SECRET=bench-secret-bench-secret-bench-secret BREVO_API_KEY=bench \
+    BREVO_API_URL="http://127.0.0.1:$BREVO_PORT" BREVO_TEMPLATE_WELCOME=1 AURORA_DB_POOL_SIZE=32 \
+    AURORA_EMAIL_BATCH=200 AURORA_EMAIL_CONCURRENCY=32 RUST_LOG=warn \
+    "$AURORA_ROOT/target/release/aurora-edge" > "$WORK/edge.log" 2>&1 & EDGE_PID=$!
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$EDGE_PORT/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+for c in $CLIENTS; do
+    for mode in unique duplicate; do
+        R["edge_$mode/$c"]="$("$AURORA_ROOT/target/release/examples/webhook_load" "http://127.0.0.1:$EDGE_PORT/api/webhooks/stripe" \
+            whsec_bench "$c" "$SECONDS_PER_RUN" "$mode")"
+        echo "  webhooks $mode c=$c: ${R[edge_$mode/$c]}"
+    done
+done
+EDGE_RSS_KB=$(awk '/VmHWM/{print $2}' "/proc/$EDGE_PID/status")
+echo "  edge peak RSS: $((EDGE_RSS_KB / 1024)) MB"
+OUTBOX_T0=$(date +%s.%N)
+psql_admin -d "$DB" -c "insert into email_outbox (template, recipient_email, params, idempotency_key)
+    select 'welcome', 'membre' || g || '@bench.aurora50.fr', jsonb_build_object('prenom', 'Membre ' || g), 'bench:' || g
+      from generate_series(1, 10000) g"
+for _ in $(seq 1 1200); do
+    done_n=$(psql_admin -d "$DB" -Atc "select count(*) from email_outbox where idempotency_key like 'bench:%' and status = 'sent'")
+    [ "$done_n" -ge 10000 ] && break
+    sleep 0.1
+done
+OUTBOX_S=$(awk -v a="$OUTBOX_T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b - a}')
+echo "  outbox: $done_n of 10000 emails delivered in ${OUTBOX_S}s"
+kill "$EDGE_PID" "$FAKE_PID" 2>/dev/null || true
+wait "$EDGE_PID" 2>/dev/null || true
+done_step
+
 # the report --------------------------------------------------------------------------------
 field() { echo "${R[$1]:-0 0 0}" | awk -v f="$2" '{print $f}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "—" }'; }
@@ -144,6 +183,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     for frac in 0.01 0.5; do
         echo "| $(awk -v f=$frac 'BEGIN{print f*100}')% stale | ${R[sweep$frac/aurora]} | ${R[sweep$frac/seed]} | $(ratio "${R[sweep$frac/seed]}" "${R[sweep$frac/aurora]}") |"
     done
+    echo
+    echo "| edge, POST /api/webhooks/stripe | clients | requests/s | p50 ms | p99 ms |"
+    echo "|---|---|---|---|---|"
+    for mode in unique duplicate; do
+        for c in $CLIENTS; do
+            echo "${R[edge_$mode/$c]}" | awk -v m="$mode" -v c="$c" '{printf "| %s signed events | %s | %s | %s | %s |\n", m, c, $6, $8, $10}'
+        done
+    done
+    echo
+    echo "Edge peak RSS $((EDGE_RSS_KB / 1024)) MB. Outbox: 10,000 emails queued → delivered to a local fake Brevo in ${OUTBOX_S} s."
     echo
     echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r); PostgreSQL $(psql_admin -d "$DB" -Atc 'show server_version');"
     echo "pgbench -M prepared, ${SECONDS_PER_RUN}s per run; $(date -u +%Y-%m-%dT%H:%MZ). EXPLAINs in bench/results/."
