@@ -23,16 +23,7 @@ fn rank(expr: &str) -> String {
 }
 
 fn uuid_from(v: &Value) -> Option<pgrx::Uuid> {
-    let s = v.as_str()?;
-    let hex: String = s.chars().filter(|c| *c != '-').collect();
-    if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(pgrx::Uuid::from_bytes(out))
+    crate::platform::api::parse_uuid(v.as_str()?)
 }
 
 fn existing_user(candidate: Option<pgrx::Uuid>) -> Option<pgrx::Uuid> {

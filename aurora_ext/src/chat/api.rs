@@ -2,9 +2,8 @@
 //! reply previews, reactions and their per-message summaries.
 use crate::platform::api::{require_user, require_user_or_raise, respond, ApiError, ApiResult};
 use crate::platform::error::raise;
-use crate::platform::spi::{plan_slot, run};
+use crate::platform::spi::{run_kept, text_plan_slot};
 use pgrx::datum::DatumWithOid;
-use pgrx::pg_sys::PgOid;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::{json, Value};
@@ -22,12 +21,20 @@ fn claim_message_quota(user_id: pgrx::Uuid) -> Option<JsonB> {
     // One statement: the day's count (with the Paris-midnight reset and the limit read in
     // place), the conversion trigger when the count reaches the limit, the day's history,
     // and the first-message badge (a conflict-free no-op once earned).
+    let badge = crate::gamification::badge("first_message");
     let outcome = Spi::connect_mut(|client| {
-        let args: [DatumWithOid; 1] = [user_id.into()];
-        let t = run(
-            client,
-            plan_slot!(),
-            "with lim as (select freemium_daily_messages as n from public.aurora_settings),
+        let args: [DatumWithOid; 6] = [
+            user_id.into(),
+            badge.id.into(),
+            badge.title.into(),
+            badge.description.into(),
+            badge.icon.into(),
+            badge.rarity.into(),
+        ];
+        let t = run_kept(
+                client,
+                text_plan_slot!(),
+                "with lim as (select freemium_daily_messages as n from public.aurora_settings),
                   q as (
                  update public.profiles p
                     set daily_chat_count = case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then 1 else p.daily_chat_count + 1 end,
@@ -48,13 +55,12 @@ fn claim_message_quota(user_id: pgrx::Uuid) -> Option<JsonB> {
                  on conflict (user_id, activity_date) do update set messages_sent = h.messages_sent + 1
              ), b as (
                  insert into public.user_achievements (user_id, badge_id, title, description, icon, rarity)
-                 select id, 'first_message', 'Première parole', 'Premier message dans un salon', '💬', 'common' from q
+                 select id, $2, $3, $4, $5, $6 from q
                  on conflict (user_id, badge_id) do nothing
                  returning 1
              )
              select (select count(*) from q)::int, (select count(*) from b)::int, (select n from lim)",
-            &[PgOid::from(pg_sys::UUIDOID)],
-            &args,
+                &args,
         )
         .unwrap_or_else(|e| error!("aurora: claim_message_quota: {e}"));
         let r = t.first();
@@ -95,15 +101,14 @@ fn claim_message_quota(user_id: pgrx::Uuid) -> Option<JsonB> {
 fn message_access(message_id: i64, me: pgrx::Uuid) -> Option<(pgrx::Uuid, pgrx::Uuid, bool, String)> {
     Spi::connect_mut(|client| {
         let args: [DatumWithOid; 2] = [message_id.into(), me.into()];
-        let t = run(
-            client,
-            plan_slot!(),
-            "select m.salon_id, m.user_id, m.is_deleted, sm.role
+        let t = run_kept(
+                client,
+                text_plan_slot!(),
+                "select m.salon_id, m.user_id, m.is_deleted, sm.role
                from public.chat_messages m
                join public.salon_members sm on sm.salon_id = m.salon_id and sm.user_id = $2
               where m.id = $1",
-            &[PgOid::from(pg_sys::INT8OID), PgOid::from(pg_sys::UUIDOID)],
-            &args,
+                &args,
         )
         .unwrap_or_else(|e| error!("aurora: {e}"));
         if t.is_empty() {
@@ -312,10 +317,10 @@ fn summaries(ids: Vec<i64>) -> Summary {
     }
     let rows = Spi::connect_mut(|client| {
         let args: [DatumWithOid; 2] = [ids.into(), me.into()];
-        let t = run(
-            client,
-            plan_slot!(),
-            "select r.message_id, r.emoji, count(*)::int, coalesce(bool_or(r.user_id = $2), false),
+        let t = run_kept(
+                client,
+                text_plan_slot!(),
+                "select r.message_id, r.emoji, count(*)::int, coalesce(bool_or(r.user_id = $2), false),
                     jsonb_path_query_array(
                         jsonb_agg(jsonb_build_object('user_id', r.user_id, 'full_name', p.full_name)
                                   order by r.created_at, r.id),
@@ -326,8 +331,7 @@ fn summaries(ids: Vec<i64>) -> Summary {
               where r.message_id = any($1)
               group by r.message_id, r.emoji
               order by r.message_id, min(r.created_at), r.emoji",
-            &[PgOid::from(pg_sys::INT8ARRAYOID), PgOid::from(pg_sys::UUIDOID)],
-            &args,
+                &args,
         )
         .unwrap_or_else(|e| error!("aurora: reactions summary: {e}"));
         t.map(|row| {

@@ -1,8 +1,7 @@
 //! Chat: message counters and the reaction row's salon.
 use crate::platform::error::raise;
-use crate::platform::spi::{counter_shard, plan_slot, run};
+use crate::platform::spi::{counter_shard, run_kept, text_plan_slot};
 use pgrx::datum::{DatumWithOid, TryFromDatumError};
-use pgrx::pg_sys::PgOid;
 use pgrx::prelude::*;
 
 type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByRust>>, TryFromDatumError>;
@@ -10,31 +9,24 @@ type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByRust>>, TryFro
 fn add_message_delta(salon_id: pgrx::Uuid, delta: i32, salon_may_be_gone: bool) {
     Spi::connect_mut(|client| {
         let args: [DatumWithOid; 3] = [salon_id.into(), counter_shard().into(), delta.into()];
-        let types = [
-            PgOid::from(pg_sys::UUIDOID),
-            PgOid::from(pg_sys::INT2OID),
-            PgOid::from(pg_sys::INT4OID),
-        ];
         let result = if salon_may_be_gone {
-            run(
+            run_kept(
                 client,
-                plan_slot!(),
+                text_plan_slot!(),
                 "insert into public.salon_counter_shards as s (salon_id, shard, message_delta)
                  select $1, $2, $3 where exists (select 1 from public.salons where id = $1)
                  on conflict (salon_id, shard)
                  do update set message_delta = s.message_delta + excluded.message_delta",
-                &types,
                 &args,
             )
         } else {
-            run(
+            run_kept(
                 client,
-                plan_slot!(),
+                text_plan_slot!(),
                 "insert into public.salon_counter_shards as s (salon_id, shard, message_delta)
                  values ($1, $2, $3)
                  on conflict (salon_id, shard)
                  do update set message_delta = s.message_delta + excluded.message_delta",
-                &types,
                 &args,
             )
         };
@@ -88,11 +80,10 @@ pub fn reaction_fill_salon<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> 
     let found = message_id.and_then(|id| {
         Spi::connect_mut(|client| {
             let args: [DatumWithOid; 1] = [id.into()];
-            let table = run(
+            let table = run_kept(
                 client,
-                plan_slot!(),
+                text_plan_slot!(),
                 "select salon_id from public.chat_messages where id = $1 and not is_deleted",
-                &[PgOid::from(pg_sys::INT8OID)],
                 &args,
             )
             .unwrap_or_else(|e| error!("aurora: reaction_fill_salon: {e}"));

@@ -26,6 +26,7 @@ create table email_outbox (
 );
 create index idx_email_outbox_due on email_outbox (next_attempt_at) where status = 'pending';
 create index idx_email_outbox_leased on email_outbox (lease_until) where status = 'sending';
+create index idx_email_outbox_failed on email_outbox (created_at) where status = 'failed';
 create index idx_email_outbox_user on email_outbox (user_id);
 
 -- Brevo contact lists follow members: a row when a member signs up or her entitlement

@@ -1,9 +1,8 @@
 //! Gamification: points, levels, streaks, achievements and the activity feed. Every row
 //! here is written by these helpers, called from aurora's functions and triggers; a
 //! badge is a unique (user, badge) row, so a deed pays once however often it is retried.
-use crate::platform::spi::{plan_slot, run};
+use crate::platform::spi::{run_kept, text_plan_slot};
 use pgrx::datum::DatumWithOid;
-use pgrx::pg_sys::PgOid;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::Value;
@@ -30,6 +29,11 @@ pub const BADGES: &[Badge] = &[
     Badge { id: "streak_100", title: "Cent jours", description: "100 jours d'affilée", icon: "👑", rarity: "legendary", points: 150 },
 ];
 
+/// A badge of the catalogue (a bug if unknown).
+pub fn badge(id: &str) -> &'static Badge {
+    BADGES.iter().find(|b| b.id == id).unwrap_or_else(|| error!("aurora: unknown badge {id}"))
+}
+
 /// Points for a completed lesson and a completed course (each paid once: the completion
 /// is recorded once, and only the first recording pays).
 pub const LESSON_POINTS: i32 = 10;
@@ -47,10 +51,10 @@ pub fn add_points(user: pgrx::Uuid, points: i32) {
     }
     Spi::connect_mut(|client| {
         let args: [DatumWithOid; 2] = [user.into(), points.into()];
-        run(
-            client,
-            plan_slot!(),
-            "with s as (
+        run_kept(
+                client,
+                text_plan_slot!(),
+                "with s as (
                  update public.user_stats
                     set points = points + $2, level = 1 + (points + $2) / 100
                   where user_id = $1
@@ -59,8 +63,7 @@ pub fn add_points(user: pgrx::Uuid, points: i32) {
              values ($1, (now() at time zone 'Europe/Paris')::date, $2)
              on conflict (user_id, activity_date)
              do update set points_earned = h.points_earned + excluded.points_earned",
-            &[PgOid::from(pg_sys::UUIDOID), PgOid::from(pg_sys::INT4OID)],
-            &args,
+                &args,
         )
         .unwrap_or_else(|e| error!("aurora: add_points: {e}"));
     });
@@ -78,9 +81,7 @@ pub fn record_activity(user: pgrx::Uuid, kind: &str, title: &str, icon: &str, me
 /// Awards a badge once: its points and an activity row come with the first award only.
 /// Returns whether it was new.
 pub fn award_badge(user: pgrx::Uuid, badge_id: &str) -> bool {
-    let Some(badge) = BADGES.iter().find(|b| b.id == badge_id) else {
-        error!("aurora: unknown badge {badge_id}")
-    };
+    let badge = badge(badge_id);
     let new = Spi::connect_mut(|client| {
         let args: [DatumWithOid; 6] = [
             user.into(),
@@ -90,22 +91,14 @@ pub fn award_badge(user: pgrx::Uuid, badge_id: &str) -> bool {
             badge.icon.into(),
             badge.rarity.into(),
         ];
-        let t = run(
-            client,
-            plan_slot!(),
-            "insert into public.user_achievements (user_id, badge_id, title, description, icon, rarity)
+        let t = run_kept(
+                client,
+                text_plan_slot!(),
+                "insert into public.user_achievements (user_id, badge_id, title, description, icon, rarity)
              values ($1, $2, $3, $4, $5, $6)
              on conflict (user_id, badge_id) do nothing
              returning 1",
-            &[
-                PgOid::from(pg_sys::UUIDOID),
-                PgOid::from(pg_sys::TEXTOID),
-                PgOid::from(pg_sys::TEXTOID),
-                PgOid::from(pg_sys::TEXTOID),
-                PgOid::from(pg_sys::TEXTOID),
-                PgOid::from(pg_sys::TEXTOID),
-            ],
-            &args,
+                &args,
         )
         .unwrap_or_else(|e| error!("aurora: award_badge: {e}"));
         !t.is_empty()
@@ -118,9 +111,7 @@ pub fn award_badge(user: pgrx::Uuid, badge_id: &str) -> bool {
 
 /// What a newly earned badge pays: its points and an activity row.
 pub fn badge_awarded(user: pgrx::Uuid, badge_id: &str) {
-    let Some(badge) = BADGES.iter().find(|b| b.id == badge_id) else {
-        error!("aurora: unknown badge {badge_id}")
-    };
+    let badge = badge(badge_id);
     add_points(user, badge.points);
     record_activity(
         user,

@@ -122,3 +122,8 @@ pub fn required_text(value: Option<String>, field: &str, max: usize) -> Result<S
         ApiError::Invalid(format!("{field} is required"), "Ce champ est obligatoire.")
     })
 }
+
+/// A UUID in its text form (any case, with or without hyphens), as pgrx's type.
+pub fn parse_uuid(text: &str) -> Option<pgrx::Uuid> {
+    uuid::Uuid::try_parse(text).ok().map(|u| pgrx::Uuid::from_bytes(*u.as_bytes()))
+}

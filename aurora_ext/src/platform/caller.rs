@@ -1,7 +1,7 @@
 //! Who is calling, the way PostgREST tells it: `set local role <role>` plus
 //! `request.jwt.claims`. Inside a SECURITY DEFINER function `current_user` is the
 //! definer, but the `role` setting still names the role the request runs as.
-use crate::platform::spi::{plan_slot, run};
+use crate::platform::spi::{run_kept, text_plan_slot};
 use pgrx::prelude::*;
 
 /// A direct session (no JWT subject) of service_role, a superuser or a BYPASSRLS role.
@@ -29,7 +29,11 @@ impl Caller {
     pub fn current() -> Caller {
         // one kept plan on the hot path; the roles catalogue only when there is no subject
         let (role, uid) = Spi::connect_mut(|client| {
-            let t = run(client, plan_slot!(), "select current_setting('role'), auth.uid()", &[], &[])
+            let t = run_kept(
+                client,
+                text_plan_slot!(),
+                "select current_setting('role'), auth.uid()",
+                &[])
                 .unwrap_or_else(|e| error!("aurora: cannot read the request identity: {e}"));
             let r = t.first();
             (

@@ -112,8 +112,6 @@ grant usage on schema aurora_private to authenticated;
 grant execute on all functions in schema aurora_private to authenticated;
 -- only the message insert guard (SECURITY DEFINER) counts a member's messages
 revoke execute on function aurora_private.claim_message_quota(uuid) from authenticated;
--- Stripe events come from the edge (verified) or service_role, never from a member
-revoke execute on function aurora_private.apply_stripe_event(jsonb) from authenticated;
 grant execute on function
     my_salon_ids(), salon_share_code(uuid), user_is_salon_member(uuid, uuid), my_profile(),
     create_salon_with_code(text, text, text, text, text), join_salon_via_code(text),
@@ -134,17 +132,25 @@ grant select on aurora_settings to authenticated;
 -- a member reads her own subscriptions (RLS)
 grant select on subscriptions to authenticated;
 
--- the edge applies verified Stripe events (and nothing else through aurora_private)
+-- The edge's functions: it applies verified Stripe events and works the email and contact
+-- queues. They are not member API: taken back from authenticated (granted the schema above).
+do $$
+declare f text;
+begin
+    foreach f in array array[
+        'aurora_private.apply_stripe_event(jsonb)',
+        'aurora_private.claim_emails(integer, integer)',
+        'aurora_private.complete_email(bigint, text, text, text, integer, integer)',
+        'aurora_private.email_outbox_stats()',
+        'aurora_private.queue_member_email(uuid, text, jsonb, text)',
+        'aurora_private.claim_contact_syncs(integer, integer)',
+        'aurora_private.complete_contact_sync(bigint, text, text, integer, integer)'] loop
+        execute format('revoke execute on function %s from authenticated', f);
+        execute format('grant execute on function %s to aurora_edge', f);
+    end loop;
+end
+$$;
 grant usage on schema aurora_private to aurora_edge;
-grant execute on function aurora_private.apply_stripe_event(jsonb) to aurora_edge;
--- … and delivers the email outbox
-grant execute on function aurora_private.claim_emails(integer, integer),
-                          aurora_private.complete_email(bigint, text, text, text, integer, integer),
-                          aurora_private.email_outbox_stats(),
-                          aurora_private.queue_member_email(uuid, text, jsonb, text),
-                          aurora_private.claim_contact_syncs(integer, integer),
-                          aurora_private.complete_contact_sync(bigint, text, text, integer, integer)
-    to aurora_edge;
 grant execute on function queue_subscription_reminders(integer) to service_role;
 revoke execute on function aurora_private.claim_emails(integer, integer),
                            aurora_private.complete_email(bigint, text, text, text, integer, integer),

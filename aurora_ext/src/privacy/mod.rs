@@ -64,10 +64,7 @@ fn export_my_data() -> JsonB {
 #[pg_extern(volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn delete_my_account() -> JsonB {
-    let me = match Caller::current() {
-        Caller::User(uid) => uid,
-        _ => require_user_or_raise(),
-    };
+    let me = require_user_or_raise();
     let salons = crate::platform::spi::get_one!(JsonB, 
         "with owned as (
              select s.id,

@@ -1,9 +1,8 @@
 //! Profiles & presence: the profile and stats rows that follow `auth.users`, and
 //! `updated_at` maintenance shared by every table that has one.
-use crate::platform::spi::{plan_slot, run};
+use crate::platform::spi::{run_kept, text_plan_slot};
 use pgrx::prelude::*;
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone, TryFromDatumError};
-use pgrx::pg_sys::PgOid;
 
 type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByRust>>, TryFromDatumError>;
 
@@ -22,9 +21,9 @@ pub fn handle_new_user<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         if is_insert {
             let meta: Option<pgrx::JsonB> = new.get_by_name("raw_user_meta_data")?;
             let args: [DatumWithOid; 3] = [id.into(), email.into(), meta.into()];
-            run(
+            run_kept(
                 client,
-                plan_slot!(),
+                text_plan_slot!(),
                 "with profile as (
                      insert into public.profiles (id, email, full_name, avatar_url)
                      values ($1, $2,
@@ -34,21 +33,15 @@ pub fn handle_new_user<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
                  )
                  insert into public.user_stats (user_id) values ($1)
                  on conflict (user_id) do nothing",
-                &[
-                    PgOid::from(pg_sys::UUIDOID),
-                    PgOid::from(pg_sys::TEXTOID),
-                    PgOid::from(pg_sys::JSONBOID),
-                ],
                 &args,
             )
         } else {
             let args: [DatumWithOid; 2] = [id.into(), email.into()];
-            run(
+            run_kept(
                 client,
-                plan_slot!(),
+                text_plan_slot!(),
                 "update public.profiles set email = $2
                   where id = $1 and email is distinct from $2",
-                &[PgOid::from(pg_sys::UUIDOID), PgOid::from(pg_sys::TEXTOID)],
                 &args,
             )
         }
@@ -174,7 +167,8 @@ fn ensure_profile() -> pgrx::JsonB {
         &[me.into()],
     )
     .unwrap_or_else(|e| error!("aurora: ensure_profile: {e}"));
-    crate::platform::spi::one::<pgrx::JsonB>(
+    crate::platform::spi::query_one!(
+        pgrx::JsonB,
         "select to_jsonb(p) from public.profiles p where p.id = $1",
         &[me.into()],
     )

@@ -4,9 +4,8 @@
 use crate::gamification::award_badge;
 use crate::platform::api::require_user_or_raise;
 use crate::platform::error::raise;
-use crate::platform::spi::{plan_slot, run};
+use crate::platform::spi::{run_kept, text_plan_slot};
 use pgrx::datum::DatumWithOid;
-use pgrx::pg_sys::PgOid;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
@@ -26,10 +25,10 @@ fn presence_json(me: pgrx::Uuid) -> JsonB {
 fn touch(me: pgrx::Uuid) {
     Spi::connect_mut(|client| {
         let args: [DatumWithOid; 1] = [me.into()];
-        run(
-            client,
-            plan_slot!(),
-            "update public.profiles
+        run_kept(
+                client,
+                text_plan_slot!(),
+                "update public.profiles
                 set last_activity = now(),
                     presence_expires_at = now() + make_interval(secs => auto_offline_after),
                     status_updated_at = case when not is_manual_status and presence_status <> 'online'
@@ -37,8 +36,7 @@ fn touch(me: pgrx::Uuid) {
                     presence_status = case when is_manual_status then presence_status else 'online' end,
                     status = case when is_manual_status then status else 'online' end
               where id = $1",
-            &[PgOid::from(pg_sys::UUIDOID)],
-            &args,
+                &args,
         )
         .unwrap_or_else(|e| error!("aurora: heartbeat: {e}"));
     });
@@ -149,10 +147,10 @@ fn rpc_set_manual_status(status: default!(Option<String>, "NULL")) -> JsonB {
 /// few seconds, safe to run from several places at once.
 pub fn sweep() -> i64 {
     Spi::connect_mut(|client| {
-        let t = run(
-            client,
-            plan_slot!(),
-            "with stale as (
+        let t = run_kept(
+                client,
+                text_plan_slot!(),
+                "with stale as (
                  select id from public.profiles
                   where presence_status <> 'offline' and not is_manual_status
                     and presence_expires_at < now()
@@ -166,8 +164,7 @@ pub fn sweep() -> i64 {
                  returning 1
              )
              select count(*) from changed",
-            &[],
-            &[],
+                &[],
         )
         .unwrap_or_else(|e| error!("aurora: presence sweep: {e}"));
         t.first().get_one::<i64>().ok().flatten().unwrap_or(0)

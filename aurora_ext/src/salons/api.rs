@@ -201,15 +201,8 @@ fn role_in(salon: pgrx::Uuid, me: pgrx::Uuid) -> Option<String> {
 }
 
 fn base64url(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn invitation_token() -> String {
@@ -308,7 +301,7 @@ fn accept_invitation(token: Option<String>) -> ApiResult {
     };
     let salon: pgrx::Uuid = inv["salon_id"]
         .as_str()
-        .and_then(|s| pgrx::Uuid::from_slice(&parse_uuid(s)?).ok())
+        .and_then(crate::platform::api::parse_uuid)
         .unwrap_or_else(|| error!("aurora: bad invitation row"));
     let me_str = me.to_string();
     match inv["accepted_by"].as_str() {
@@ -336,18 +329,6 @@ fn accept_invitation(token: Option<String>) -> ApiResult {
     )
     .unwrap_or_else(|e| error!("aurora: {e}"));
     Ok(salon_json(salon, me))
-}
-
-fn parse_uuid(s: &str) -> Option<[u8; 16]> {
-    let hex: String = s.chars().filter(|c| *c != '-').collect();
-    if hex.len() != 32 {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
 }
 
 #[pg_extern(schema = "aurora_private", name = "accept_salon_invitation", volatile, security_definer)]

@@ -1,8 +1,7 @@
 //! Salons: share codes, membership, and the sharded member/message counters.
 use crate::platform::caller::Caller;
-use crate::platform::spi::{counter_shard, plan_slot, run};
+use crate::platform::spi::{counter_shard, run_kept, text_plan_slot};
 use pgrx::datum::{DatumWithOid, TryFromDatumError};
-use pgrx::pg_sys::PgOid;
 use pgrx::prelude::*;
 
 type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByRust>>, TryFromDatumError>;
@@ -37,13 +36,12 @@ pub fn generate_share_code() -> String {
 fn is_member(salon_id: pgrx::Uuid, user_id: pgrx::Uuid) -> bool {
     Spi::connect_mut(|client| {
         let args: [DatumWithOid; 2] = [salon_id.into(), user_id.into()];
-        let table = run(
-            client,
-            plan_slot!(),
-            "select exists (select 1 from public.salon_members
+        let table = run_kept(
+                client,
+                text_plan_slot!(),
+                "select exists (select 1 from public.salon_members
                              where salon_id = $1 and user_id = $2)",
-            &[PgOid::from(pg_sys::UUIDOID), PgOid::from(pg_sys::UUIDOID)],
-            &args,
+                &args,
         )
         .unwrap_or_else(|e| error!("aurora: user_is_salon_member: {e}"));
         table.first().get_one::<bool>().ok().flatten().unwrap_or(false)
@@ -75,19 +73,14 @@ fn add_member_delta(salon_id: pgrx::Uuid, delta: i32) {
         let args: [DatumWithOid; 3] = [salon_id.into(), counter_shard().into(), delta.into()];
         // `where exists`: when a salon is deleted its members go by cascade, and there is
         // nothing left to count.
-        run(
-            client,
-            plan_slot!(),
-            "insert into public.salon_counter_shards as s (salon_id, shard, member_delta)
+        run_kept(
+                client,
+                text_plan_slot!(),
+                "insert into public.salon_counter_shards as s (salon_id, shard, member_delta)
              select $1, $2, $3 where exists (select 1 from public.salons where id = $1)
              on conflict (salon_id, shard)
              do update set member_delta = s.member_delta + excluded.member_delta",
-            &[
-                PgOid::from(pg_sys::UUIDOID),
-                PgOid::from(pg_sys::INT2OID),
-                PgOid::from(pg_sys::INT4OID),
-            ],
-            &args,
+                &args,
         )
         .unwrap_or_else(|e| error!("aurora: salon member counter: {e}"));
     });
@@ -96,13 +89,12 @@ fn add_member_delta(salon_id: pgrx::Uuid, delta: i32) {
 fn add_salons_joined(user_id: pgrx::Uuid, delta: i32) {
     Spi::connect_mut(|client| {
         let args: [DatumWithOid; 2] = [user_id.into(), delta.into()];
-        run(
-            client,
-            plan_slot!(),
-            "update public.profiles set salons_joined = greatest(salons_joined + $2, 0)
+        run_kept(
+                client,
+                text_plan_slot!(),
+                "update public.profiles set salons_joined = greatest(salons_joined + $2, 0)
               where id = $1",
-            &[PgOid::from(pg_sys::UUIDOID), PgOid::from(pg_sys::INT4OID)],
-            &args,
+                &args,
         )
         .unwrap_or_else(|e| error!("aurora: salons_joined counter: {e}"));
     });
@@ -156,16 +148,15 @@ pub fn salon_created<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     if let Some(owner) = new.get_by_name::<pgrx::Uuid>("owner_id")? {
         Spi::connect_mut(|client| {
             let args: [DatumWithOid; 2] = [salon_id.into(), owner.into()];
-            run(
+            run_kept(
                 client,
-                plan_slot!(),
+                text_plan_slot!(),
                 "with owner as (
                      insert into public.salon_members (salon_id, user_id, role)
                      values ($1, $2, 'owner')
                      on conflict (salon_id, user_id) do update set role = 'owner'
                  )
                  update public.profiles set salons_created = salons_created + 1 where id = $2",
-                &[PgOid::from(pg_sys::UUIDOID), PgOid::from(pg_sys::UUIDOID)],
                 &args,
             )
             .unwrap_or_else(|e| error!("aurora: salon_created: {e}"));
