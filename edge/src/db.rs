@@ -92,7 +92,7 @@ pub struct ClaimedEmail {
 
 impl Db {
     pub async fn claim_emails(&self, batch: i32, lease_seconds: i32) -> Result<Vec<ClaimedEmail>, String> {
-        let client = self.pool.get().await.map_err(|e| e.to_string())?;
+        let client = self.worker_client().await?;
         let rows = client
             .query(
                 "select id, template, recipient_email, params, delivery_key::text, attempts
@@ -135,7 +135,7 @@ impl Db {
     }
 
     pub async fn email_outbox_stats(&self) -> Result<(i64, f64, i64), String> {
-        let client = self.pool.get().await.map_err(|e| e.to_string())?;
+        let client = self.worker_client().await?;
         let r = client
             .query_one("select pending, oldest_pending_seconds, failed from aurora_private.email_outbox_stats()", &[])
             .await
@@ -156,10 +156,13 @@ impl Db {
         use crate::error::{from_db, AppError};
         let mut client = self.pool.get().await.map_err(|e| AppError::Unavailable(e.to_string()))?;
         let tx = client.transaction().await.map_err(|e| from_db(&e))?;
-        tx.batch_execute("set local role authenticated").await.map_err(|e| from_db(&e))?;
-        tx.execute("select set_config('request.jwt.claims', $1, true)", &[&member.claims.to_string()])
-            .await
-            .map_err(|e| from_db(&e))?;
+        // `set local role` and the claims in one round trip (set_config('role', …, true) is SET LOCAL ROLE)
+        tx.execute(
+            "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)",
+            &[&member.claims.to_string()],
+        )
+        .await
+        .map_err(|e| from_db(&e))?;
         let row = tx.query_one(sql, params).await.map_err(|e| from_db(&e))?;
         let value: Option<tokio_postgres::types::Json<serde_json::Value>> = row.get(0);
         tx.commit().await.map_err(|e| from_db(&e))?;
@@ -201,7 +204,7 @@ pub struct ContactSync {
 
 impl Db {
     pub async fn claim_contact_syncs(&self, batch: i32, lease_seconds: i32) -> Result<Vec<ContactSync>, String> {
-        let client = self.pool.get().await.map_err(|e| e.to_string())?;
+        let client = self.worker_client().await?;
         let rows = client
             .query(
                 "select id, email, full_name, coalesce(entitlement, 'freemium'), attempts
@@ -237,8 +240,15 @@ impl Db {
     /// Records a queue row's outcome; the row's new status, or `lost_lease` when another
     /// worker took the row meanwhile (the lease had run out).
     async fn outcome(&self, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<String, String> {
-        let client = self.pool.get().await.map_err(|e| e.to_string())?;
+        let client = self.worker_client().await?;
         let row = client.query_opt(sql, params).await.map_err(|e| e.to_string())?;
         Ok(row.and_then(|r| r.get::<_, Option<String>>(0)).unwrap_or_else(|| "lost_lease".into()))
+    }
+}
+
+impl Db {
+    /// A pooled connection for the background worker (errors are logged, not answered).
+    async fn worker_client(&self) -> Result<deadpool_postgres::Object, String> {
+        self.pool.get().await.map_err(|e| e.to_string())
     }
 }

@@ -5,6 +5,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use std::time::Duration;
 
+/// Everything but RFC 3986's unreserved characters is escaped in a path segment.
+const PATH_SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 #[derive(Clone)]
 pub struct Brevo {
     http: reqwest::Client,
@@ -46,13 +50,8 @@ impl Brevo {
         if !matches!(r, Delivery::Sent(_)) || others.is_empty() {
             return r;
         }
-        let encoded: String = email
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
+        // the address as a path segment (its @ becomes %40, as Brevo's examples show)
+        let encoded = percent_encoding::utf8_percent_encode(email, PATH_SEGMENT).to_string();
         self.call(self.http.put(format!("{base}/contacts/{encoded}")).json(&json!({ "unlinkListIds": others }))).await
     }
 

@@ -13,6 +13,9 @@ use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
+/// How often the outbox depth gauges are refreshed (a query, not on every loop).
+const DEPTH_EVERY: Duration = Duration::from_secs(5);
+
 pub struct Worker {
     db: Db,
     brevo: Option<Brevo>,
@@ -36,6 +39,7 @@ impl Worker {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let (wake_tx, mut wake) = mpsc::channel::<()>(1);
         let listener = tokio::spawn(listen(self.database_url.clone(), wake_tx));
+        let mut depth_reported = std::time::Instant::now() - DEPTH_EVERY;
         loop {
             if *shutdown.borrow() {
                 break;
@@ -47,7 +51,10 @@ impl Worker {
                     Vec::new()
                 }
             };
-            self.report_depth().await;
+            if depth_reported.elapsed() >= DEPTH_EVERY {
+                self.report_depth().await;
+                depth_reported = std::time::Instant::now();
+            }
             let contacts = self.sync_contacts().await;
             if !claimed.is_empty() || contacts > 0 {
                 // more may be due: claim again without a nap
