@@ -23,6 +23,11 @@ select tests.act_as('ines');
 select throws_ok('select queue_subscription_reminders()', '42501', null, 'members do not trigger reminders');
 select throws_ok($$ select aurora_private.queue_member_email(tests.fx('claire'), 'welcome', '{}', 'x') $$, '42501', null,
                  'members cannot queue emails to others');
+select throws_ok($$ select * from aurora_private.claim_emails(10, 60) $$, '42501', null, 'members cannot claim the outbox');
+select throws_ok($$ select aurora_private.complete_email(1, 'sent', null, null, 0, 1) $$, '42501', null,
+                 'nor record deliveries');
+select throws_ok($$ select * from aurora_private.claim_contact_syncs(10, 60) $$, '42501', null, 'nor claim contact syncs');
+select throws_ok($$ select * from aurora_private.email_outbox_stats() $$, '42501', null, 'nor read the queue''s figures');
 select tests.act_as_admin();
 set local role aurora_edge;
 select is(aurora_private.queue_member_email(tests.fx('ines'), 'email-verification', '{"lien": "https://x"}', 'v1'), 'queued',

@@ -175,3 +175,24 @@ async fn out_of_order_and_unknown_customer_sequences_end_right() {
     drop(admin);
     db.drop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_verified_event_while_the_database_is_down_asks_stripe_to_retry() {
+    let db = TestDb::new().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let down = format!("postgres://aurora_edge_it@127.0.0.1:{port}/nowhere");
+    let edge = aurora_it::Edge::spawn(&db, &[("DATABASE_URL", down.as_str()), ("STRIPE_WEBHOOK_SECRET", SECRET),
+                                            ("AURORA_EMAIL_WORKER", "false"), ("AURORA_READY_TIMEOUT_MS", "500")]).await;
+    let e = event("evt_db_down", "invoice.payment_succeeded", now(), json!({ "id": "in_1", "object": "invoice" }));
+    let body = e.to_string();
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/webhooks/stripe", edge.base))
+        .header("stripe-signature", sign(body.as_bytes(), SECRET, now()))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503, "a 5xx makes Stripe deliver again later; a 4xx would lose the event");
+    edge.stop().await;
+    db.drop().await;
+}
