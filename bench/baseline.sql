@@ -18,8 +18,14 @@ create schema seed;
 create table bare.chat_messages (like public.chat_messages including defaults including indexes including constraints);
 alter table bare.chat_messages alter column id set default nextval('public.chat_messages_id_seq');
 
-create table seed.profiles (like public.profiles including defaults including indexes including constraints);
+-- the seed's profile indexes (its state document): email, status, last activity, and
+-- the Stripe customer's unique constraint; not aurora's partial ones
+create table seed.profiles (like public.profiles including defaults including constraints);
 insert into seed.profiles select * from public.profiles;
+alter table seed.profiles add primary key (id), add unique (stripe_customer_id);
+create index idx_profiles_email on seed.profiles (lower(email));
+create index idx_profiles_status on seed.profiles (presence_status);
+create index idx_profiles_last_activity on seed.profiles (last_activity);
 create table seed.salons (like public.salons including defaults including indexes including constraints);
 insert into seed.salons select * from public.salons;
 update seed.salons s set member_count = (select count(*) from public.salon_members m where m.salon_id = s.id),

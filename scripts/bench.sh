@@ -86,20 +86,25 @@ psql_admin -d "$DB" -Atc "explain (analyze, buffers, costs off, timing off)
 done_step
 
 step "presence sweep at 100k members"
+# Each sweep is timed as the presence worker runs it: in a warm session whose plan is
+# ready (a first sweep finds nothing), on a vacuumed table, once the stale fraction's
+# presence has just expired (set to expire 3 s ahead, then waited for).
 sweep_ms() { # stale-fraction impl → median ms of 5 sweeps
-    local frac="$1" impl="$2" i times=()
+    local frac="$1" impl="$2" i times=() call
     for i in 1 2 3 4 5; do
         if [ "$impl" = aurora ]; then
+            call="select check_inactive_users()"
             psql_admin -d "$DB" -c "update profiles set presence_status = 'online', status = 'online', is_manual_status = false,
                    last_activity = now(), presence_expires_at = case when abs(hashtext(id::text)) % 10000 < $frac * 10000
-                   then now() - interval '1 minute' else now() + interval '1 hour' end" -c "vacuum analyze profiles"
-            times+=("$(psql -X -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d "$DB" -c '\timing on' -c 'select check_inactive_users()' | awk '/^Time:/{print $2}')")
+                   then now() + interval '3 seconds' else now() + interval '1 hour' end" -c "vacuum analyze profiles"
         else
+            call="select seed.check_inactive_users()"
             psql_admin -d "$DB" -c "update seed.profiles set presence_status = 'online', is_manual_status = false,
                    last_activity = case when abs(hashtext(id::text)) % 10000 < $frac * 10000
-                   then now() - interval '1 hour' else now() end" -c "vacuum analyze seed.profiles"
-            times+=("$(psql -X -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d "$DB" -c '\timing on' -c 'select seed.check_inactive_users()' | awk '/^Time:/{print $2}')")
+                   then now() - make_interval(secs => auto_offline_after - 3) else now() end" -c "vacuum analyze seed.profiles"
         fi
+        times+=("$(psql -X -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d "$DB" \
+                    -c "$call" -c 'select pg_sleep(3.5)' -c '\timing on' -c "$call" | awk '/^Time:/{print $2}')")
     done
     printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
 }

@@ -54,7 +54,7 @@ select tests.act_as_admin();
 insert into chat_messages (salon_id, user_id, content) select tests.fx('lectrices'), tests.fx('claire'), 'import ' || g from generate_series(1, 10) g;
 select tests.act_as('claire');
 select is((select daily_chat_count from my_profile()), 1, 'imports by an operator are not her posting');
-select throws_ok($$ select aurora_private.claim_message_quota(tests.fx('ines')) $$, '42501', null,
+select throws_ok($$ select aurora_private.claim_message_quota(tests.fx('ines'), tests.fx('lectrices'), true) $$, '42501', null,
                  'nobody spends another member''s quota by calling the guard''s core');
 
 -- delete_message -------------------------------------------------------------------------
@@ -98,6 +98,9 @@ select is(handle_message_reaction((select id from msg where name = 'welcome'), '
 select is(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'add')->>'action', 'added', 'skin tones are one emoji');
 select is(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'remove')->>'action', 'removed', 'remove');
 select is(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'remove')->>'action', 'unchanged', 'remove is idempotent');
+select is(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'remove')->>'count', '0', 'and reports the count without her');
+select is(handle_message_reaction((select id from msg where name = 'welcome'), '❤️', 'remove')->>'count', '0', 'a removal reports the count without her');
+select is(handle_message_reaction((select id from msg where name = 'welcome'), '❤️', 'add')->>'count', '1', 'an addition with her');
 select throws_ok($$ select toggle_message_reaction((select id from msg where name = 'welcome'), 'lol') $$, '22023', null, 'text is not an emoji');
 select throws_ok($$ select toggle_message_reaction((select id from msg where name = 'welcome'), '👍👍') $$, '22023', null, 'two emoji are not one');
 select throws_ok($$ select handle_message_reaction((select id from msg where name = 'welcome'), '👍', 'like') $$, '22023', null, 'unknown action refused');

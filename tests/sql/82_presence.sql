@@ -54,6 +54,40 @@ select tests.act_as('ines');
 select ok((rpc_update_activity()->>'presence_expires_at')::timestamptz > now() + interval '59 minutes',
           'a member''s own auto_offline_after sets her expiry');
 
+-- heartbeats write at most once a minute (a fifth of auto_offline_after when shorter)
+select tests.act_as_admin();
+update profiles set last_activity = now() - interval '30 seconds', presence_expires_at = now() + interval '3570 seconds'
+ where id = tests.fx('ines');
+select tests.act_as('ines');
+select is((rpc_update_activity()->>'last_activity')::timestamptz, now() - interval '30 seconds',
+          'a heartbeat within a minute of the last write writes nothing');
+select tests.act_as_admin();
+select is((select last_activity from profiles where id = tests.fx('ines')), now() - interval '30 seconds',
+          'her row is untouched');
+update profiles set last_activity = now() - interval '61 seconds', presence_expires_at = now() + interval '3539 seconds'
+ where id = tests.fx('ines');
+select tests.act_as('ines');
+select is((rpc_update_activity()->>'last_activity')::timestamptz, now(), 'after a minute it writes');
+select tests.act_as_admin();
+update profiles set presence_status = 'offline', status = 'offline', last_activity = now() - interval '5 seconds',
+                    presence_expires_at = now() + interval '3595 seconds'
+ where id = tests.fx('ines');
+select tests.act_as('ines');
+select is(rpc_update_activity()->>'presence_status', 'online', 'coming back online is never put off');
+select tests.act_as_admin();
+update profiles set auto_offline_after = 30, last_activity = now() - interval '7 seconds',
+                    presence_expires_at = now() + interval '23 seconds'
+ where id = tests.fx('ines');
+select tests.act_as('ines');
+select is((rpc_update_activity()->>'last_activity')::timestamptz, now(),
+          'with a 30 s presence the window is 6 s: a beat 7 s later writes');
+select tests.act_as_admin();
+update profiles set auto_offline_after = 3600, last_activity = now() - interval '10 seconds',
+                    presence_expires_at = now() + interval '3590 seconds'
+ where id = tests.fx('ines');
+select tests.act_as('ines');
+select is((handle_user_signin()->>'last_activity')::timestamptz, now(), 'sign-in always writes');
+
 -- presence is not an edit: updated_at moves only when the profile is edited
 select tests.act_as_admin();
 update profiles set updated_at = '2000-01-01' where id = tests.fx('ines');

@@ -12,10 +12,14 @@ use unicode_segmentation::UnicodeSegmentation;
 /// Counts a message against the author's day (midnight Europe/Paris) and says whether
 /// she may post it: `null` if yes, an error value if her freemium quota is spent. The
 /// message that reaches the quota records the conversion trigger, so the record
-/// survives (the refused attempt after it is rolled back with its error).
+/// survives (the refused attempt after it is rolled back with its error). When she may,
+/// the salon's message counter counts it (if `visible`: not inserted already deleted) in
+/// the same statement (for a member posting,
+/// the insert guard does the counting the AFTER INSERT trigger does for everyone else;
+/// any later failure of the insert rolls both back with it).
 #[pg_extern(schema = "aurora_private", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
-fn claim_message_quota(user_id: pgrx::Uuid) -> Option<JsonB> {
+fn claim_message_quota(user_id: pgrx::Uuid, salon_id: pgrx::Uuid, visible: bool) -> Option<JsonB> {
     // Only the insert guard (SECURITY DEFINER) and service_role may call this; the insert's
     // RLS check then refuses a message whose user_id is not the caller's, undoing the count.
     // One statement: the day's count (with the Paris-midnight reset and the limit read in
@@ -23,13 +27,16 @@ fn claim_message_quota(user_id: pgrx::Uuid) -> Option<JsonB> {
     // and the first-message badge (a conflict-free no-op once earned).
     let badge = crate::gamification::badge("first_message");
     let outcome = Spi::connect_mut(|client| {
-        let args: [DatumWithOid; 6] = [
+        let args: [DatumWithOid; 9] = [
             user_id.into(),
             badge.id.into(),
             badge.title.into(),
             badge.description.into(),
             badge.icon.into(),
             badge.rarity.into(),
+            salon_id.into(),
+            crate::platform::spi::counter_shard().into(),
+            visible.into(),
         ];
         let t = run_kept(
                 client,
@@ -58,6 +65,10 @@ fn claim_message_quota(user_id: pgrx::Uuid) -> Option<JsonB> {
                  select id, $2, $3, $4, $5, $6 from q
                  on conflict (user_id, badge_id) do nothing
                  returning 1
+             ), c as (
+                 insert into public.salon_counter_shards as s (salon_id, shard, message_delta)
+                 select $7, $8, 1 from q where $9
+                 on conflict (salon_id, shard) do update set message_delta = s.message_delta + 1
              )
              select (select count(*) from q)::int, (select count(*) from b)::int, (select n from lim)",
                 &args,
@@ -210,60 +221,81 @@ fn check_emoji(emoji: Option<String>) -> Result<String, ApiError> {
     }
 }
 
-fn reaction_count(salon: pgrx::Uuid, id: i64, emoji: &str) -> i64 {
-    crate::platform::spi::get_one!(i64, 
-        "select count(*) from public.message_reactions where salon_id = $1 and message_id = $2 and emoji = $3",
-        &[salon.into(), id.into(), emoji.into()],
-    )
-    .ok()
-    .flatten()
-    .unwrap_or(0)
-}
-
 /// Adds or removes the caller's reaction; `want` None toggles. Safe under concurrent
 /// calls: the unique key decides, and a lost race reads as the state it lost to.
+/// One statement: the message and her membership, the delete, the insert, and the count
+/// read from the statement's snapshot and corrected by her own change.
 fn react(message_id: Option<i64>, emoji: Option<String>, want: Option<bool>) -> ApiResult {
     let me = require_user()?;
     let id = message_id.ok_or_else(|| ApiError::Invalid("message_id is required".into(), "Message manquant."))?;
     let emoji = check_emoji(emoji)?;
-    let Some((salon, _, deleted, _)) = message_access(id, me) else {
+    let mode = match want {
+        None => "toggle",
+        Some(true) => "add",
+        Some(false) => "remove",
+    };
+    let outcome = Spi::connect_mut(|client| {
+        let args: [DatumWithOid; 4] = [id.into(), me.into(), emoji.as_str().into(), mode.into()];
+        let t = run_kept(
+            client,
+            text_plan_slot!(),
+            "with msg as (
+                 select m.salon_id, m.is_deleted
+                   from public.chat_messages m
+                  where m.id = $1
+                    and exists (select 1 from public.salon_members sm
+                                 where sm.salon_id = m.salon_id and sm.user_id = $2)),
+             d as (
+                 delete from public.message_reactions r using msg
+                  where $4 <> 'add' and not msg.is_deleted
+                    and r.salon_id = msg.salon_id and r.message_id = $1 and r.user_id = $2 and r.emoji = $3
+                 returning 1),
+             i as (
+                 insert into public.message_reactions (salon_id, message_id, user_id, emoji)
+                 select msg.salon_id, $1, $2, $3 from msg
+                  where $4 <> 'remove' and not msg.is_deleted and not exists (select 1 from d)
+                 on conflict do nothing)
+             select msg.is_deleted, exists (select 1 from d), c.n, c.mine
+               from msg,
+                    lateral (select count(*) as n, coalesce(bool_or(r.user_id = $2), false) as mine
+                               from public.message_reactions r
+                              where r.salon_id = msg.salon_id and r.message_id = $1 and r.emoji = $3) c",
+            &args,
+        )
+        .unwrap_or_else(|e| error!("aurora: {e}"));
+        if t.is_empty() {
+            return None;
+        }
+        let r = t.first();
+        Some((
+            r.get::<bool>(1).ok().flatten().unwrap_or(false),
+            r.get::<bool>(2).ok().flatten().unwrap_or(false),
+            r.get::<i64>(3).ok().flatten().unwrap_or(0),
+            r.get::<bool>(4).ok().flatten().unwrap_or(false),
+        ))
+    });
+    let Some((deleted, removed, count_before, had)) = outcome else {
         return Err(ApiError::NotFound("message not found", "Ce message n'existe pas."));
     };
     if deleted {
         return Err(ApiError::NotFound("message not found", "Ce message a été supprimé."));
     }
-    let args = || -> [DatumWithOid<'static>; 4] { [salon.into(), id.into(), me.into(), emoji.clone().into()] };
-    let removed = if want != Some(true) {
-        crate::platform::spi::get_one!(bool, 
-            "with d as (delete from public.message_reactions
-                         where salon_id = $1 and message_id = $2 and user_id = $3 and emoji = $4 returning 1)
-             select exists (select 1 from d)",
-            &args(),
-        )
-        .unwrap_or_else(|e| error!("aurora: {e}"))
-        .unwrap_or(false)
-    } else {
-        false
-    };
     let action = if removed {
         "removed"
     } else if want == Some(false) {
         "unchanged"
     } else {
-        crate::platform::spi::exec!(
-            "insert into public.message_reactions (salon_id, message_id, user_id, emoji)
-             values ($1, $2, $3, $4) on conflict do nothing",
-            &args(),
-        )
-        .unwrap_or_else(|e| error!("aurora: {e}"));
         "added"
     };
+    // the snapshot counted her reaction if she had one; after the statement she has one
+    // exactly when the action is "added" (inserted, or inserted by a concurrent call)
+    let count = count_before - i64::from(had) + i64::from(action == "added");
     Ok(json!({
         "message_id": id,
         "emoji": emoji,
         "action": action,
         "reacted": action == "added",
-        "count": reaction_count(salon, id, &emoji),
+        "count": count,
     }))
 }
 
@@ -298,8 +330,11 @@ type Summary = TableIterator<
 >;
 
 /// Per message and emoji: count, whether the caller reacted, the first three reactors.
+/// By message id, and within a message by emoji in the order it was first used.
 /// SECURITY INVOKER: RLS decides what the caller sees, so messages of salons she is not
 /// in, and deleted messages, are silently absent.
+/// One index-driven read of the reactions in reaction order, grouped here: no per-group
+/// JSON aggregate built in SQL only to be cut to three and parsed back.
 fn summaries(ids: Vec<i64>) -> Summary {
     // a member, or service_role (who reacted as nobody)
     let me = match crate::platform::caller::Caller::current() {
@@ -315,37 +350,59 @@ fn summaries(ids: Vec<i64>) -> Summary {
             Some("Trop de messages demandés à la fois."),
         );
     }
-    let rows = Spi::connect_mut(|client| {
-        let args: [DatumWithOid; 2] = [ids.into(), me.into()];
+    struct Group {
+        message_id: i64,
+        emoji: String,
+        count: i32,
+        mine: bool,
+        reactors: Vec<Value>,
+    }
+    let mut groups: Vec<Group> = Vec::new();
+    Spi::connect_mut(|client| {
+        let args: [DatumWithOid; 1] = [ids.into()];
         let t = run_kept(
-                client,
-                text_plan_slot!(),
-                "select r.message_id, r.emoji, count(*)::int, coalesce(bool_or(r.user_id = $2), false),
-                    jsonb_path_query_array(
-                        jsonb_agg(jsonb_build_object('user_id', r.user_id, 'full_name', p.full_name)
-                                  order by r.created_at, r.id),
-                        '$[0 to 2]')
+            client,
+            text_plan_slot!(),
+            "select r.message_id, r.emoji, r.user_id, p.full_name
                from public.message_reactions r
                join public.chat_messages m on m.salon_id = r.salon_id and m.id = r.message_id
                left join public.profiles p on p.id = r.user_id
               where r.message_id = any($1)
-              group by r.message_id, r.emoji
-              order by r.message_id, min(r.created_at), r.emoji",
-                &args,
+              order by r.message_id, r.created_at, r.id",
+            &args,
         )
         .unwrap_or_else(|e| error!("aurora: reactions summary: {e}"));
-        t.map(|row| {
-            (
-                row.get::<i64>(1).ok().flatten().unwrap_or_default(),
-                row.get::<String>(2).ok().flatten().unwrap_or_default(),
-                row.get::<i32>(3).ok().flatten().unwrap_or_default(),
-                row.get::<bool>(4).ok().flatten().unwrap_or_default(),
-                row.get::<JsonB>(5).ok().flatten().unwrap_or(JsonB(json!([]))),
-            )
-        })
-        .collect::<Vec<_>>()
+        // rows of one message are contiguous; its emojis are few, so a linear look-up
+        let mut first_of_message = 0;
+        for row in t {
+            let message_id = row.get::<i64>(1).ok().flatten().unwrap_or_default();
+            let emoji = row.get::<String>(2).ok().flatten().unwrap_or_default();
+            let user = row.get::<pgrx::Uuid>(3).ok().flatten();
+            if groups.get(first_of_message).is_some_and(|g| g.message_id != message_id) {
+                first_of_message = groups.len();
+            }
+            let at = match groups[first_of_message..].iter().position(|g| g.emoji == emoji) {
+                Some(i) => first_of_message + i,
+                None => {
+                    groups.push(Group { message_id, emoji, count: 0, mine: false, reactors: Vec::new() });
+                    groups.len() - 1
+                }
+            };
+            let g = &mut groups[at];
+            g.count += 1;
+            g.mine |= me.is_some() && user == me;
+            if g.reactors.len() < 3 {
+                let name = row.get::<String>(4).ok().flatten();
+                g.reactors.push(json!({
+                    "user_id": user.map(|u| u.to_string()),
+                    "full_name": name,
+                }));
+            }
+        }
     });
-    TableIterator::new(rows)
+    TableIterator::new(
+        groups.into_iter().map(|g| (g.message_id, g.emoji, g.count, g.mine, JsonB(Value::Array(g.reactors)))),
+    )
 }
 
 #[pg_extern(stable)]

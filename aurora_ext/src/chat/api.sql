@@ -12,8 +12,9 @@ declare
     refused jsonb;
 begin
     new.content := btrim(new.content);
-    if current_setting('role') = 'authenticated' then
-        refused := aurora_private.claim_message_quota(new.user_id);
+    -- the complement of chat_messages_counters_insert's WHEN (chat/security.sql)
+    if current_setting('role') is not distinct from 'authenticated' then
+        refused := aurora_private.claim_message_quota(new.user_id, new.salon_id, not new.is_deleted);
         if refused is not null then
             perform aurora_private.unwrap(refused);
         end if;

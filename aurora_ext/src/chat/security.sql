@@ -7,8 +7,15 @@ alter function reaction_fill_salon() set search_path = pg_catalog, pg_temp;
 alter table chat_messages alter column user_id set default auth.uid();
 alter table message_reactions alter column user_id set default auth.uid();
 
-create trigger chat_messages_counters after insert or delete or update of is_deleted
+-- The salon's message counter. A member posting (role authenticated) is counted by the
+-- insert guard, in the statement that claims her quota (chat/api.sql); every other
+-- insert (service_role, imports, operators) by the AFTER INSERT trigger. The two WHEN
+-- conditions are each other's complement.
+create trigger chat_messages_counters after delete or update of is_deleted
     on chat_messages for each row execute function chat_message_counters();
+create trigger chat_messages_counters_insert after insert on chat_messages
+    for each row when (current_setting('role') is distinct from 'authenticated')
+    execute function chat_message_counters();
 create trigger message_reactions_fill_salon before insert on message_reactions
     for each row execute function reaction_fill_salon();
 

@@ -1,7 +1,7 @@
 //! Courses: enrolment, lessons with drip release and premium entitlement, progress with
 //! completion, and what completion pays (points, badges, activity, an email).
 use crate::gamification::{add_points, award_badge, record_activity, COURSE_POINTS, LESSON_POINTS};
-use crate::platform::api::{require_user, require_user_or_raise, respond, settings, ApiError, ApiResult};
+use crate::platform::api::{require_user, require_user_or_raise, respond, ApiError, ApiResult};
 use crate::platform::caller::Caller;
 use pgrx::prelude::*;
 use pgrx::JsonB;
@@ -230,18 +230,22 @@ fn progress(
         ));
     }
     let access = check_open(lesson, Some(me))?;
-    let course: pgrx::Uuid = crate::platform::spi::get_one!(pgrx::Uuid, "select course_id from public.lessons where id = $1", &[lesson.into()])
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| error!("aurora: lesson {} has no course ({})", lesson, access.course_id));
-    let threshold = settings().lesson_completion_threshold;
+    let course = crate::platform::api::parse_uuid(&access.course_id)
+        .unwrap_or_else(|| error!("aurora: lesson {lesson} has no course"));
     // Lock her progress row first (a CTE cannot: FOR UPDATE skips a row the same
-    // statement upserts), so concurrent retries queue and exactly one sees the change.
+    // statement upserts), so concurrent retries queue and exactly one sees the change;
+    // the completion threshold comes with it.
     let before = crate::platform::spi::json_one!(
-        "select jsonb_build_object('status', status, 'watch', watch_time_seconds)
-           from public.user_lesson_progress where user_id = $1 and lesson_id = $2 for update",
+        "select jsonb_build_object('threshold', st.lesson_completion_threshold,
+                                   'status', p.status, 'watch', p.watch_time_seconds)
+           from public.aurora_settings st
+           left join lateral (select status, watch_time_seconds from public.user_lesson_progress
+                               where user_id = $1 and lesson_id = $2 for update) p on true",
         &[me.into(), lesson.into()],
-    );
+    )
+    .unwrap_or_else(|| error!("aurora: aurora_settings has no row"));
+    let threshold = before["threshold"].as_i64().unwrap_or(100) as i32;
+    let before = Some(before).filter(|b| !b["status"].is_null());
     let was_completed = before.as_ref().and_then(|b| b["status"].as_str()) == Some("completed");
     let watch_before = before.as_ref().and_then(|b| b["watch"].as_i64()).unwrap_or(0) as i32;
     // Progress only moves forward (completion, watch time): a retry or an older client

@@ -85,10 +85,7 @@ pub struct Settings {
     pub freemium_daily_profile_views: i32,
     pub freemium_salons_created: i32,
     pub freemium_salons_joined: i32,
-    pub join_attempts_per_window: i32,
-    pub join_attempt_window_seconds: i32,
     pub invitation_days: i32,
-    pub lesson_completion_threshold: i32,
 }
 
 pub fn settings() -> Settings {
@@ -99,10 +96,7 @@ pub fn settings() -> Settings {
         freemium_daily_profile_views: get("freemium_daily_profile_views"),
         freemium_salons_created: get("freemium_salons_created"),
         freemium_salons_joined: get("freemium_salons_joined"),
-        join_attempts_per_window: get("join_attempts_per_window"),
-        join_attempt_window_seconds: get("join_attempt_window_seconds"),
         invitation_days: get("invitation_days"),
-        lesson_completion_threshold: get("lesson_completion_threshold"),
     }
 }
 

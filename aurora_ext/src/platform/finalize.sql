@@ -111,7 +111,7 @@ grant select on user_lesson_progress, user_courses, user_stats, user_achievement
 grant usage on schema aurora_private to authenticated;
 grant execute on all functions in schema aurora_private to authenticated;
 -- only the message insert guard (SECURITY DEFINER) counts a member's messages
-revoke execute on function aurora_private.claim_message_quota(uuid) from authenticated;
+revoke execute on function aurora_private.claim_message_quota(uuid, uuid, boolean) from authenticated;
 grant execute on function
     my_salon_ids(), salon_share_code(uuid), user_is_salon_member(uuid, uuid), my_profile(),
     create_salon_with_code(text, text, text, text, text), join_salon_via_code(text),

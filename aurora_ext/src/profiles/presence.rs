@@ -21,33 +21,61 @@ fn presence_json(me: pgrx::Uuid) -> JsonB {
     .unwrap_or(JsonB(serde_json::Value::Null))
 }
 
-/// The heartbeat: activity now; automatic presence comes back online.
-fn touch(me: pgrx::Uuid) {
+/// Seconds within which a heartbeat does not write again (at most a fifth of her
+/// auto_offline_after): a presence a minute short of its full extension is still online.
+const HEARTBEAT_COALESCE_SECONDS: f64 = 60.0;
+
+/// The heartbeat: activity now; automatic presence comes back online. With `coalesce`,
+/// a beat that would only move `last_activity` and the expiry forward by less than
+/// HEARTBEAT_COALESCE_SECONDS writes nothing (no row version, no WAL, no index entries).
+/// One statement either way; answers her presence.
+fn touch(me: pgrx::Uuid, coalesce: bool) -> JsonB {
+    let window = if coalesce { HEARTBEAT_COALESCE_SECONDS } else { 0.0 };
     Spi::connect_mut(|client| {
-        let args: [DatumWithOid; 1] = [me.into()];
-        run_kept(
-                client,
-                text_plan_slot!(),
-                "update public.profiles
-                set last_activity = now(),
-                    presence_expires_at = now() + make_interval(secs => auto_offline_after),
-                    status_updated_at = case when not is_manual_status and presence_status <> 'online'
-                                             then now() else status_updated_at end,
-                    presence_status = case when is_manual_status then presence_status else 'online' end,
-                    status = case when is_manual_status then status else 'online' end
-              where id = $1",
-                &args,
+        let args: [DatumWithOid; 2] = [me.into(), window.into()];
+        let t = run_kept(
+            client,
+            text_plan_slot!(),
+            "with u as (
+                 update public.profiles
+                    set last_activity = now(),
+                        presence_expires_at = now() + make_interval(secs => auto_offline_after),
+                        status_updated_at = case when not is_manual_status and presence_status <> 'online'
+                                                 then now() else status_updated_at end,
+                        presence_status = case when is_manual_status then presence_status else 'online' end,
+                        status = case when is_manual_status then status else 'online' end
+                  where id = $1
+                    and ($2 <= 0
+                         or last_activity is null
+                         or last_activity < now() - make_interval(secs => least($2, auto_offline_after / 5))
+                         or presence_expires_at is null
+                         or presence_expires_at < now() + make_interval(secs => auto_offline_after
+                                                                               - least($2, auto_offline_after / 5))
+                         or (not is_manual_status and presence_status <> 'online'))
+                 returning presence_status, is_manual_status, last_activity, presence_expires_at
+             )
+             select jsonb_build_object('presence_status', presence_status, 'is_manual_status', is_manual_status,
+                                       'last_activity', last_activity, 'presence_expires_at', presence_expires_at)
+               from (select * from u
+                     union all
+                     select presence_status, is_manual_status, last_activity, presence_expires_at
+                       from public.profiles where id = $1 and not exists (select 1 from u)) x",
+            &args,
         )
         .unwrap_or_else(|e| error!("aurora: heartbeat: {e}"));
-    });
+        if t.is_empty() {
+            JsonB(serde_json::Value::Null)
+        } else {
+            t.first().get_one::<JsonB>().ok().flatten().unwrap_or(JsonB(serde_json::Value::Null))
+        }
+    })
 }
 
 #[pg_extern(volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn update_user_activity() -> JsonB {
     let me = require_user_or_raise();
-    touch(me);
-    presence_json(me)
+    touch(me, true)
 }
 
 /// The seed's name for the heartbeat.
@@ -63,7 +91,7 @@ fn rpc_update_activity() -> JsonB {
 #[search_path(pg_catalog, pg_temp)]
 fn handle_user_signin() -> JsonB {
     let me = require_user_or_raise();
-    touch(me);
+    let presence = touch(me, false);
     let streak = crate::platform::spi::query_one!(i32, 
         "with today as (select (now() at time zone 'Europe/Paris')::date as d)
          update public.user_stats s
@@ -86,7 +114,7 @@ fn handle_user_signin() -> JsonB {
             award_badge(me, badge);
         }
     }
-    let mut out = presence_json(me).0;
+    let mut out = presence.0;
     out["streak_days"] = streak.into();
     JsonB(out)
 }
@@ -119,7 +147,7 @@ fn rpc_set_manual_status(status: default!(Option<String>, "NULL")) -> JsonB {
                 &[me.into()],
             )
             .unwrap_or_else(|e| error!("aurora: {e}"));
-            touch(me);
+            return touch(me, false);
         }
         Some(s) if STATUSES.contains(&s) => {
             crate::platform::spi::exec!(

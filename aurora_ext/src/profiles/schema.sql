@@ -32,7 +32,7 @@ create table profiles (
         check (subscription_type in ('freemium', 'trial', 'premium')),
     subscription_started_at timestamptz,
     trial_ends_at timestamptz,
-    stripe_customer_id text unique,
+    stripe_customer_id text,
     stripe_session_id text,
     conversion_triggers jsonb not null default '[]'::jsonb,
     daily_chat_count integer not null default 0 check (daily_chat_count >= 0),
@@ -42,10 +42,18 @@ create table profiles (
     cover_url text check (char_length(cover_url) <= 2048),
     created_at timestamptz not null default now(),
     updated_at timestamptz not null default now()
-);
+)
+-- a member's row changes all day (presence, daily quotas): room on its page lets most of
+-- those updates stay HOT (no new index entries) even before pruning has freed any
+with (fillfactor = 90);
 
 create index idx_profiles_email on profiles (lower(email));
-create index idx_profiles_status on profiles (presence_status);
+-- Who is online/away/busy; offline members (most of them) are not indexed, so a member
+-- going offline adds no entry here.
+create index idx_profiles_status on profiles (presence_status) where presence_status <> 'offline';
+-- Unique where set; the many members without a Stripe customer are not indexed.
+create unique index profiles_stripe_customer_id_key on profiles (stripe_customer_id)
+    where stripe_customer_id is not null;
 create index idx_profiles_last_activity on profiles (last_activity);
 -- The inactivity sweep only ever looks at users who are not offline and not pinned to a
 -- manual status: index just those, so a sweep costs what changes, not what exists.

@@ -2,7 +2,8 @@
 //! leaving (with hand-over) and roles. Cores live in aurora_private; see salons/api.sql.
 use crate::gamification::{award_badge, record_activity};
 use crate::platform::api::{optional_text, require_user, required_text, respond, settings, ApiError, ApiResult};
-use crate::platform::spi::query_one;
+use crate::platform::spi::{query_one, run_kept, text_plan_slot};
+use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::{json, Value};
@@ -44,26 +45,38 @@ fn check_join_limit(me: pgrx::Uuid) -> Result<(), ApiError> {
     let (plan, _, joined) = plan_of(me)?;
     let limit = settings().freemium_salons_joined;
     if is_freemium(&plan) && joined >= limit {
-        return Err(ApiError::PaymentRequired(
-            "freemium members can join a limited number of salons".into(),
-            format!("limit: {limit} salons"),
-            "Passez à Premium pour rejoindre plus de salons.",
-        ));
+        return Err(join_limit_error(limit));
     }
     Ok(())
+}
+
+fn join_limit_error(limit: i32) -> ApiError {
+    ApiError::PaymentRequired(
+        "freemium members can join a limited number of salons".into(),
+        format!("limit: {limit} salons"),
+        "Passez à Premium pour rejoindre plus de salons.",
+    )
 }
 
 /// Makes `me` a member (within her freemium join limit); a concurrent join of hers is fine.
 fn add_member(salon: pgrx::Uuid, me: pgrx::Uuid) -> Result<(), ApiError> {
     check_join_limit(me)?;
+    insert_member(salon, me);
+    Ok(())
+}
+
+/// The membership and, when it is new, the "salon joined" activity: one statement.
+fn insert_member(salon: pgrx::Uuid, me: pgrx::Uuid) {
     crate::platform::spi::exec!(
-        "insert into public.salon_members (salon_id, user_id) values ($1, $2)
-         on conflict (salon_id, user_id) do nothing",
+        "with m as (insert into public.salon_members (salon_id, user_id) values ($1, $2)
+                    on conflict (salon_id, user_id) do nothing
+                    returning 1)
+         insert into public.user_activities (user_id, type, title, icon, metadata)
+         select $2, 'salon_joined', 'Nouveau salon rejoint', '🤝', jsonb_build_object('salon_id', $1::text)
+           from m",
         &[salon.into(), me.into()],
     )
     .unwrap_or_else(|e| error!("aurora: {e}"));
-    record_activity(me, "salon_joined", "Nouveau salon rejoint", "🤝", json!({ "salon_id": salon.to_string() }));
-    Ok(())
 }
 
 fn valid_color(color: &str) -> bool {
@@ -145,45 +158,78 @@ fn join_salon(code: Option<String>) -> ApiResult {
     if code.is_empty() || code.chars().count() > 32 {
         return Err(ApiError::Invalid("code must be 1 to 32 characters".into(), "Code invalide."));
     }
-    let s = settings();
-    let recent = crate::platform::spi::get_one!(i64, 
-        "select count(*) from public.salon_join_attempts
-          where user_id = $1 and attempted_at > now() - make_interval(secs => $2)",
-        &[me.into(), (s.join_attempt_window_seconds as f64).into()],
-    )
-    .unwrap_or_else(|e| error!("aurora: {e}"))
-    .unwrap_or(0);
-    if recent >= s.join_attempts_per_window as i64 {
+    // One read: her recent wrong codes, the limits, the salon, her membership and her plan.
+    struct Join {
+        recent: i64,
+        per_window: i32,
+        window_seconds: i32,
+        joined_limit: i32,
+        salon: Option<pgrx::Uuid>,
+        role: Option<String>,
+        plan: Option<String>,
+        joined: i32,
+    }
+    let j = Spi::connect_mut(|client| {
+        let args: [DatumWithOid; 2] = [me.into(), code.as_str().into()];
+        let t = run_kept(
+            client,
+            text_plan_slot!(),
+            "select (select count(*) from public.salon_join_attempts a
+                      where a.user_id = $1
+                        and a.attempted_at > now() - make_interval(secs => st.join_attempt_window_seconds)),
+                    st.join_attempts_per_window, st.join_attempt_window_seconds, st.freemium_salons_joined,
+                    s.id, m.role, p.subscription_type, p.salons_joined
+               from public.aurora_settings st
+               left join public.salons s on s.share_code = $2 and s.is_active
+               left join public.salon_members m on m.salon_id = s.id and m.user_id = $1
+               left join public.profiles p on p.id = $1",
+            &args,
+        )
+        .unwrap_or_else(|e| error!("aurora: join_salon_via_code: {e}"));
+        if t.is_empty() {
+            error!("aurora: aurora_settings has no row");
+        }
+        let r = t.first();
+        Join {
+            recent: r.get::<i64>(1).ok().flatten().unwrap_or(0),
+            per_window: r.get::<i32>(2).ok().flatten().unwrap_or(0),
+            window_seconds: r.get::<i32>(3).ok().flatten().unwrap_or(0),
+            joined_limit: r.get::<i32>(4).ok().flatten().unwrap_or(0),
+            salon: r.get::<pgrx::Uuid>(5).ok().flatten(),
+            role: r.get::<String>(6).ok().flatten(),
+            plan: r.get::<String>(7).ok().flatten(),
+            joined: r.get::<i32>(8).ok().flatten().unwrap_or(0),
+        }
+    });
+    if j.recent >= j.per_window as i64 {
         return Err(ApiError::RateLimited(
-            format!("too many wrong codes; try again in {} minutes", s.join_attempt_window_seconds / 60),
+            format!("too many wrong codes; try again in {} minutes", j.window_seconds / 60),
             "Trop de codes erronés. Réessayez un peu plus tard.",
         ));
     }
-    let found = query_one!(pgrx::Uuid, 
-        "select s.id from public.salons s where s.share_code = $1 and s.is_active",
-        &[code.into()],
-    )
-    .map(|salon| (salon, role_in(salon, me).is_some()));
-    match found {
-        Some((salon, true)) => Ok(salon_json(salon, me)),
-        Some((salon, false)) => {
-            add_member(salon, me)?;
-            Ok(salon_json(salon, me))
+    let Some(salon) = j.salon else {
+        // Not an error: an error would roll back the attempt we must count.
+        crate::platform::spi::exec!(
+            "with old as (
+                 delete from public.salon_join_attempts
+                  where user_id = $1 and attempted_at < now() - make_interval(secs => $2)
+             )
+             insert into public.salon_join_attempts (user_id) values ($1)",
+            &[me.into(), (j.window_seconds as f64).into()],
+        )
+        .unwrap_or_else(|e| error!("aurora: {e}"));
+        return Ok(Value::Null);
+    };
+    if j.role.is_none() {
+        let Some(plan) = j.plan else {
+            return Err(ApiError::NotFound("profile not found", "Votre profil est introuvable."));
+        };
+        if is_freemium(&plan) && j.joined >= j.joined_limit {
+            return Err(join_limit_error(j.joined_limit));
         }
-        None => {
-            // Not an error: an error would roll back the attempt we must count.
-            crate::platform::spi::exec!(
-                "with old as (
-                     delete from public.salon_join_attempts
-                      where user_id = $1 and attempted_at < now() - make_interval(secs => $2)
-                 )
-                 insert into public.salon_join_attempts (user_id) values ($1)",
-                &[me.into(), (s.join_attempt_window_seconds as f64).into()],
-            )
-            .unwrap_or_else(|e| error!("aurora: {e}"));
-            Ok(Value::Null)
-        }
+        insert_member(salon, me);
     }
+    Ok(salon_json(salon, me))
 }
 
 #[pg_extern(schema = "aurora_private", name = "join_salon_via_code", volatile, security_definer)]
@@ -342,6 +388,16 @@ fn accept_salon_invitation_core(token: Option<String>) -> JsonB {
 fn leave(salon: Option<pgrx::Uuid>) -> ApiResult {
     let me = require_user()?;
     let salon = salon.ok_or_else(|| ApiError::Invalid("salon_id is required".into(), "Salon manquant."))?;
+    // a member who is not the owner just goes: one statement
+    let gone = query_one!(
+        bool,
+        "delete from public.salon_members where salon_id = $1 and user_id = $2 and role <> 'owner' returning true",
+        &[salon.into(), me.into()],
+    )
+    .is_some();
+    if gone {
+        return Ok(json!({ "salon_id": salon.to_string(), "left": true, "new_owner": null, "archived": false }));
+    }
     let Some(role) = role_in(salon, me) else {
         return Err(ApiError::NotFound("you are not a member of this salon", "Vous n'êtes pas membre de ce salon."));
     };
