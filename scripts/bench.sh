@@ -73,6 +73,8 @@ psql_admin -d "$DB" -Atc "select 'messages ' || count(*) from chat_messages" -c 
 done_step
 
 step "workloads"
+# the floor: the same transaction as a read page, with constants instead of the two queries
+bench floor empty
 bench page aurora service_role seed
 bench send_spread aurora seed bare
 bench send_hot aurora seed bare
@@ -182,6 +184,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     printf "| page at 100k messages | 16 | %s | %s | %s | %s | %s | | |\n" "$(field page100k/aurora/16 1)" \
         "$(field page100k/aurora/16 2)" "$(field page100k/aurora/16 3)" "$(field page100k/seed/16 1)" \
         "$(ratio "$(field page100k/aurora/16 1)" "$(field page100k/seed/16 1)")"
+    for c in $CLIENTS; do
+        printf "| floor: the page's transaction with no work | %s | %s | %s | %s | | | | |\n" "$c" \
+            "$(field "floor/empty/$c" 1)" "$(field "floor/empty/$c" 2)" "$(field "floor/empty/$c" 3)"
+    done
     echo
     echo "| presence sweep, 100k members | aurora ms | PL/pgSQL ms | PL/pgSQL / aurora |"
     echo "|---|---|---|---|"

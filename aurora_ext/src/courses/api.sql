@@ -9,11 +9,11 @@ as $$
 $$;
 
 create function start_course(course_id uuid)
-returns jsonb language sql volatile set search_path = pg_catalog, pg_temp
-as $$ select aurora_private.unwrap(aurora_private.start_course(course_id)) $$;
+returns jsonb language plpgsql volatile set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap(aurora_private.start_course(course_id)); end $$;
 
 create function update_lesson_progress(lesson_id uuid, position_seconds integer default 0,
                                        watch_time_seconds integer default 0,
                                        completion_percentage integer default 0)
-returns jsonb language sql volatile set search_path = pg_catalog, pg_temp
-as $$ select aurora_private.unwrap(aurora_private.update_lesson_progress(lesson_id, position_seconds, watch_time_seconds, completion_percentage)) $$;
+returns jsonb language plpgsql volatile set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap(aurora_private.update_lesson_progress(lesson_id, position_seconds, watch_time_seconds, completion_percentage)); end $$;
