@@ -229,4 +229,4 @@ grant usage on schema seed, bare to authenticated, service_role;
 grant select, insert, update, delete on all tables in schema seed to authenticated, service_role;
 grant all on all tables in schema bare to authenticated, service_role;
 grant execute on all functions in schema seed to authenticated, service_role;
-analyze;
+vacuum analyze;

@@ -36,5 +36,4 @@ insert into salon_counter_shards as c (salon_id, shard, message_delta)
 select salon_id, 1, count(*) from chat_messages where id between :first and :last group by salon_id
 on conflict (salon_id, shard) do update set message_delta = c.message_delta + excluded.message_delta;
 reset session_replication_role;
-analyze chat_messages;
-analyze message_reactions;
+vacuum (analyze) chat_messages, message_reactions, salon_counter_shards;

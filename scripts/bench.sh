@@ -118,9 +118,11 @@ done
 psql_admin -d "$DB" -c "update profiles set presence_status = 'online', is_manual_status = false,
        presence_expires_at = case when abs(hashtext(id::text)) % 100 = 0 then now() - interval '1 minute' else now() + interval '1 hour' end" \
     -c "vacuum analyze profiles"
-psql_admin -d "$DB" -Atc "explain (analyze, buffers, costs off, timing off)
-    select id from profiles where presence_status <> 'offline' and not is_manual_status and presence_expires_at < now()
-     order by presence_expires_at limit 50000 for update skip locked" > "$OUT/explain_sweep.txt"
+# the sweep's own statement, rolled back
+psql_admin -d "$DB" -At -c "begin" -c "explain (analyze, buffers, wal, costs off, timing off)
+    update profiles set presence_status = 'offline', status = 'offline', status_updated_at = now()
+     where presence_status <> 'offline' and not is_manual_status and presence_expires_at < now()" -c "rollback" \
+    > "$OUT/explain_sweep.txt"
 done_step
 
 step "edge: verified webhooks, duplicates, and 10k emails through the outbox"

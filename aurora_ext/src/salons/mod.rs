@@ -68,35 +68,28 @@ fn user_is_salon_member(
     }
 }
 
-fn add_member_delta(salon_id: pgrx::Uuid, delta: i32) {
+/// One membership change counted in one statement: the salon's member counter (its
+/// shard) moves by `members`, the member's `salons_joined` by `joined`.
+fn count_membership(salon_id: pgrx::Uuid, user_id: pgrx::Uuid, members: i32, joined: i32) {
     Spi::connect_mut(|client| {
-        let args: [DatumWithOid; 3] = [salon_id.into(), counter_shard().into(), delta.into()];
+        let args: [DatumWithOid; 5] =
+            [salon_id.into(), counter_shard().into(), members.into(), user_id.into(), joined.into()];
         // `where exists`: when a salon is deleted its members go by cascade, and there is
         // nothing left to count.
         run_kept(
-                client,
-                text_plan_slot!(),
-                "insert into public.salon_counter_shards as s (salon_id, shard, member_delta)
-             select $1, $2, $3 where exists (select 1 from public.salons where id = $1)
-             on conflict (salon_id, shard)
-             do update set member_delta = s.member_delta + excluded.member_delta",
-                &args,
+            client,
+            text_plan_slot!(),
+            "with c as (
+                 insert into public.salon_counter_shards as s (salon_id, shard, member_delta)
+                 select $1, $2, $3 where $3 <> 0 and exists (select 1 from public.salons where id = $1)
+                 on conflict (salon_id, shard)
+                 do update set member_delta = s.member_delta + excluded.member_delta
+             )
+             update public.profiles set salons_joined = greatest(salons_joined + $5, 0)
+              where id = $4 and $5 <> 0",
+            &args,
         )
-        .unwrap_or_else(|e| error!("aurora: salon member counter: {e}"));
-    });
-}
-
-fn add_salons_joined(user_id: pgrx::Uuid, delta: i32) {
-    Spi::connect_mut(|client| {
-        let args: [DatumWithOid; 2] = [user_id.into(), delta.into()];
-        run_kept(
-                client,
-                text_plan_slot!(),
-                "update public.profiles set salons_joined = greatest(salons_joined + $2, 0)
-              where id = $1",
-                &args,
-        )
-        .unwrap_or_else(|e| error!("aurora: salons_joined counter: {e}"));
+        .unwrap_or_else(|e| error!("aurora: salon member counters: {e}"));
     });
 }
 
@@ -114,25 +107,24 @@ pub fn salon_member_counters<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a
     match trigger.op() {
         Ok(PgTriggerOperation::Insert) => {
             let new = trigger.new().ok_or(TryFromDatumError::NoSuchAttributeName("NEW".into()))?;
-            add_member_delta(uuid_of(&new, "salon_id")?, 1);
-            if not_owner(&new)? {
-                add_salons_joined(uuid_of(&new, "user_id")?, 1);
-            }
+            let joined = if not_owner(&new)? { 1 } else { 0 };
+            count_membership(uuid_of(&new, "salon_id")?, uuid_of(&new, "user_id")?, 1, joined);
         }
         Ok(PgTriggerOperation::Delete) => {
             let old = trigger.old().ok_or(TryFromDatumError::NoSuchAttributeName("OLD".into()))?;
-            add_member_delta(uuid_of(&old, "salon_id")?, -1);
-            if not_owner(&old)? {
-                add_salons_joined(uuid_of(&old, "user_id")?, -1);
-            }
+            let joined = if not_owner(&old)? { -1 } else { 0 };
+            count_membership(uuid_of(&old, "salon_id")?, uuid_of(&old, "user_id")?, -1, joined);
         }
         Ok(PgTriggerOperation::Update) => {
             let old = trigger.old().ok_or(TryFromDatumError::NoSuchAttributeName("OLD".into()))?;
             let new = trigger.new().ok_or(TryFromDatumError::NoSuchAttributeName("NEW".into()))?;
-            match (not_owner(&old)?, not_owner(&new)?) {
-                (true, false) => add_salons_joined(uuid_of(&new, "user_id")?, -1),
-                (false, true) => add_salons_joined(uuid_of(&new, "user_id")?, 1),
-                _ => {}
+            let joined = match (not_owner(&old)?, not_owner(&new)?) {
+                (true, false) => -1,
+                (false, true) => 1,
+                _ => 0,
+            };
+            if joined != 0 {
+                count_membership(uuid_of(&new, "salon_id")?, uuid_of(&new, "user_id")?, 0, joined);
             }
         }
         _ => {}
