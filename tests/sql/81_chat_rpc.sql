@@ -130,6 +130,17 @@ select is_empty($$ select * from get_message_reactions_summary((select id from m
                 'an outsider gets no summary');
 select tests.act_as_anon();
 select throws_ok($$ select * from get_message_reactions_summary(1) $$, '42501', null, 'anon gets none');
+select tests.act_as_service();
+select is((select sum(count)::int from get_message_reactions_summary((select id from msg where name = 'welcome'))), 3,
+          'service_role sees every reaction, as nobody');
+select tests.act_as_admin();
+update chat_messages set is_deleted = true, deleted_at = now() where id = (select id from msg where name = 'welcome');
+select tests.act_as('claire');
+select is_empty($$ select * from get_all_message_reactions_batch(array[(select id from msg where name = 'welcome')]) $$,
+                'a deleted message has no summary');
+select tests.act_as_service();
+select is_empty($$ select * from get_message_reactions_summary((select id from msg where name = 'welcome')) $$,
+                'not even for service_role');
 
 select tests.act_as_admin();
 select * from finish();

@@ -331,10 +331,11 @@ type Summary = TableIterator<
 
 /// Per message and emoji: count, whether the caller reacted, the first three reactors.
 /// By message id, and within a message by emoji in the order it was first used.
-/// SECURITY INVOKER: RLS decides what the caller sees, so messages of salons she is not
-/// in, and deleted messages, are silently absent.
-/// One index-driven read of the reactions in reaction order, grouped here: no per-group
-/// JSON aggregate built in SQL only to be cut to three and parsed back.
+/// What a member sees, as the tables' policies would show it (SECURITY DEFINER, the rule
+/// written once here instead of evaluated per table): messages of her salons that are not
+/// deleted; others are silently absent. service_role sees every message not deleted.
+/// One index-driven read of the messages and their reactions in reaction order, grouped
+/// here: no per-group JSON aggregate built in SQL only to be cut to three and parsed back.
 fn summaries(ids: Vec<i64>) -> Summary {
     // a member, or service_role (who reacted as nobody)
     let me = match crate::platform::caller::Caller::current() {
@@ -359,18 +360,37 @@ fn summaries(ids: Vec<i64>) -> Summary {
     }
     let mut groups: Vec<Group> = Vec::new();
     Spi::connect_mut(|client| {
-        let args: [DatumWithOid; 1] = [ids.into()];
-        let t = run_kept(
-            client,
-            text_plan_slot!(),
-            "select r.message_id, r.emoji, r.user_id, p.full_name
-               from public.message_reactions r
-               join public.chat_messages m on m.salon_id = r.salon_id and m.id = r.message_id
-               left join public.profiles p on p.id = r.user_id
-              where r.message_id = any($1)
-              order by r.message_id, r.created_at, r.id",
-            &args,
-        )
+        let t = match me {
+            Some(me) => {
+                let args: [DatumWithOid; 2] = [ids.into(), me.into()];
+                run_kept(
+                    client,
+                    text_plan_slot!(),
+                    "select r.message_id, r.emoji, r.user_id, p.full_name
+                       from public.chat_messages m
+                       join public.message_reactions r on r.salon_id = m.salon_id and r.message_id = m.id
+                       left join public.profiles p on p.id = r.user_id
+                      where m.id = any($1) and not m.is_deleted
+                        and m.salon_id in (select sm.salon_id from public.salon_members sm where sm.user_id = $2)
+                      order by r.message_id, r.created_at, r.id",
+                    &args,
+                )
+            }
+            None => {
+                let args: [DatumWithOid; 1] = [ids.into()];
+                run_kept(
+                    client,
+                    text_plan_slot!(),
+                    "select r.message_id, r.emoji, r.user_id, p.full_name
+                       from public.chat_messages m
+                       join public.message_reactions r on r.salon_id = m.salon_id and r.message_id = m.id
+                       left join public.profiles p on p.id = r.user_id
+                      where m.id = any($1) and not m.is_deleted
+                      order by r.message_id, r.created_at, r.id",
+                    &args,
+                )
+            }
+        }
         .unwrap_or_else(|e| error!("aurora: reactions summary: {e}"));
         // rows of one message are contiguous; its emojis are few, so a linear look-up
         let mut first_of_message = 0;
@@ -394,7 +414,7 @@ fn summaries(ids: Vec<i64>) -> Summary {
             if g.reactors.len() < 3 {
                 let name = row.get::<String>(4).ok().flatten();
                 g.reactors.push(json!({
-                    "user_id": user.map(|u| u.to_string()),
+                    "user_id": user.map(|u| uuid_text(&u)),
                     "full_name": name,
                 }));
             }
@@ -405,7 +425,13 @@ fn summaries(ids: Vec<i64>) -> Summary {
     )
 }
 
-#[pg_extern(stable)]
+/// A UUID's canonical text (the uuid crate's encoder: pgrx's Display formats byte by byte).
+fn uuid_text(u: &pgrx::Uuid) -> String {
+    uuid::Uuid::from_bytes(*u.as_bytes()).hyphenated().to_string()
+}
+
+#[pg_extern(stable, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn get_message_reactions_summary(message_id: i64) -> TableIterator<
     'static,
     (
@@ -419,7 +445,8 @@ fn get_message_reactions_summary(message_id: i64) -> TableIterator<
     summaries(vec![message_id])
 }
 
-#[pg_extern(stable)]
+#[pg_extern(stable, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
 fn get_all_message_reactions_batch(message_ids: Vec<Option<i64>>) -> TableIterator<
     'static,
     (
