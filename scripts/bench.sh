@@ -54,6 +54,19 @@ bench() { # name script-suffixes...
     done
 }
 
+# EXPLAIN of the read page as the workload runs it: a member (user 64230, of salon 500),
+# her role and claims set, the page query with authors and reply excerpts
+explain_page() {
+    psql_admin -d "$DB" -At -c "begin" -c "set local role authenticated" \
+        -c "select set_config('request.jwt.claims', '{\"sub\": \"00000000-0000-4000-8000-00000000fae6\", \"role\": \"authenticated\"}', true)" \
+        -c "explain (analyze, buffers, costs off, timing off)
+            select m.id, m.content, m.created_at, m.full_name, m.avatar_url, left(r.content, 120) as reply_excerpt
+              from chat_messages_with_profiles m
+              left join chat_messages r on r.salon_id = m.salon_id and r.id = m.reply_to_id
+             where m.salon_id = '10000000-0000-4000-8000-0000000001f4'
+             order by m.created_at desc, m.id desc limit 50" -c "rollback" > "$OUT/$1"
+}
+
 step "messages 1..100k; read page at 100k"
 psql_admin -d "$DB" -v first=1 -v last=100000 -f "$AURORA_ROOT/bench/messages.sql"
 psql_admin -d "$DB" -f "$AURORA_ROOT/bench/baseline.sql"
@@ -61,9 +74,7 @@ for c in 16; do
     R["page100k/aurora/$c"]="$(run page_aurora.sql $c)"; R["page100k/seed/$c"]="$(run page_seed.sql $c)"
     echo "  page@100k c=$c aurora ${R[page100k/aurora/$c]} seed ${R[page100k/seed/$c]}"
 done
-psql_admin -d "$DB" -Atc "explain (analyze, buffers, costs off, timing off)
-    select m.id from chat_messages_with_profiles m where m.salon_id = '10000000-0000-4000-8000-0000000001f4'
-     order by m.created_at desc, m.id desc limit 50" > "$OUT/explain_page_100k.txt"
+explain_page explain_page_100k.txt
 done_step
 
 step "messages to 1M, baselines reloaded"
@@ -82,9 +93,7 @@ bench toggle aurora seed
 bench join_leave aurora seed
 bench heartbeat aurora seed
 bench progress aurora seed
-psql_admin -d "$DB" -Atc "explain (analyze, buffers, costs off, timing off)
-    select m.id from chat_messages_with_profiles m where m.salon_id = '10000000-0000-4000-8000-0000000001f4'
-     order by m.created_at desc, m.id desc limit 50" > "$OUT/explain_page_1m.txt"
+explain_page explain_page_1m.txt
 done_step
 
 step "presence sweep at 100k members"

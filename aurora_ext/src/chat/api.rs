@@ -14,17 +14,20 @@ use unicode_segmentation::UnicodeSegmentation;
 /// message that reaches the quota records the conversion trigger, so the record
 /// survives (the refused attempt after it is rolled back with its error). When she may,
 /// the salon's message counter counts it (if `visible`: not inserted already deleted) in
-/// the same statement (for a member posting,
-/// the insert guard does the counting the AFTER INSERT trigger does for everyone else;
-/// any later failure of the insert rolls both back with it).
-#[pg_extern(schema = "aurora_private", volatile, security_definer)]
-#[search_path(pg_catalog, pg_temp)]
+/// the same statement: for a member posting, the insert guard does the counting the
+/// AFTER INSERT trigger does for everyone else, and any later failure of the insert rolls
+/// both back with it.
+/// Not SECURITY DEFINER itself: its only caller, the insert guard, already runs as the
+/// owner with a fixed search_path (one privilege switch and one GUC frame per message,
+/// not two); members cannot execute it (finalize.sql).
+#[pg_extern(schema = "aurora_private", volatile)]
 fn claim_message_quota(user_id: pgrx::Uuid, salon_id: pgrx::Uuid, visible: bool) -> Option<JsonB> {
     // Only the insert guard (SECURITY DEFINER) and service_role may call this; the insert's
     // RLS check then refuses a message whose user_id is not the caller's, undoing the count.
     // One statement: the day's count (with the Paris-midnight reset and the limit read in
     // place), the conversion trigger when the count reaches the limit, the day's history,
-    // and the first-message badge (a conflict-free no-op once earned).
+    // the salon's counter, and the first-message badge (tried with a day's first message
+    // only: a member's first message ever is one; a conflict-free no-op once earned).
     let badge = crate::gamification::badge("first_message");
     let outcome = Spi::connect_mut(|client| {
         let args: [DatumWithOid; 9] = [
@@ -55,14 +58,14 @@ fn claim_message_quota(user_id: pgrx::Uuid, salon_id: pgrx::Uuid, visible: bool)
                             else p.conversion_triggers end
                   where p.id = $1
                     and (p.subscription_type <> 'freemium' or coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) or p.daily_chat_count < (select n from lim))
-                 returning p.id
+                 returning p.id, p.daily_chat_count = 1 as first_of_day
              ), h as (
                  insert into public.user_progress_history as h (user_id, activity_date, messages_sent)
                  select id, (now() at time zone 'Europe/Paris')::date, 1 from q
                  on conflict (user_id, activity_date) do update set messages_sent = h.messages_sent + 1
              ), b as (
                  insert into public.user_achievements (user_id, badge_id, title, description, icon, rarity)
-                 select id, $2, $3, $4, $5, $6 from q
+                 select id, $2, $3, $4, $5, $6 from q where q.first_of_day
                  on conflict (user_id, badge_id) do nothing
                  returning 1
              ), c as (
