@@ -81,6 +81,7 @@ step "messages to 1M, baselines reloaded"
 psql_admin -d "$DB" -v first=100001 -v last=1000000 -f "$AURORA_ROOT/bench/messages.sql"
 psql_admin -d "$DB" -f "$AURORA_ROOT/bench/baseline.sql"
 psql_admin -d "$DB" -Atc "select 'messages ' || count(*) from chat_messages" -c "select 'reactions ' || count(*) from message_reactions"
+explain_page explain_page_1m.txt
 done_step
 
 step "workloads"
@@ -93,7 +94,6 @@ bench toggle aurora seed
 bench join_leave aurora seed
 bench heartbeat aurora seed
 bench progress aurora seed
-explain_page explain_page_1m.txt
 done_step
 
 step "presence sweep at 100k members"
