@@ -363,37 +363,21 @@ fn summaries(ids: Vec<i64>) -> Summary {
     }
     let mut groups: Vec<Group> = Vec::new();
     Spi::connect_mut(|client| {
-        let t = match me {
-            Some(me) => {
-                let args: [DatumWithOid; 2] = [ids.into(), me.into()];
-                run_kept(
-                    client,
-                    text_plan_slot!(),
-                    "select r.message_id, r.emoji, r.user_id, p.full_name
-                       from public.chat_messages m
-                       join public.message_reactions r on r.salon_id = m.salon_id and r.message_id = m.id
-                       left join public.profiles p on p.id = r.user_id
-                      where m.id = any($1) and not m.is_deleted
-                        and m.salon_id in (select sm.salon_id from public.salon_members sm where sm.user_id = $2)
-                      order by r.message_id, r.created_at, r.id",
-                    &args,
-                )
-            }
-            None => {
-                let args: [DatumWithOid; 1] = [ids.into()];
-                run_kept(
-                    client,
-                    text_plan_slot!(),
-                    "select r.message_id, r.emoji, r.user_id, p.full_name
-                       from public.chat_messages m
-                       join public.message_reactions r on r.salon_id = m.salon_id and r.message_id = m.id
-                       left join public.profiles p on p.id = r.user_id
-                      where m.id = any($1) and not m.is_deleted
-                      order by r.message_id, r.created_at, r.id",
-                    &args,
-                )
-            }
-        }
+        // $2: the member, or null for service_role (every salon)
+        let args: [DatumWithOid; 2] = [ids.into(), me.into()];
+        let t = run_kept(
+            client,
+            text_plan_slot!(),
+            "select r.message_id, r.emoji, r.user_id, p.full_name
+               from public.chat_messages m
+               join public.message_reactions r on r.salon_id = m.salon_id and r.message_id = m.id
+               left join public.profiles p on p.id = r.user_id
+              where m.id = any($1) and not m.is_deleted
+                and ($2 is null
+                     or m.salon_id in (select sm.salon_id from public.salon_members sm where sm.user_id = $2))
+              order by r.message_id, r.created_at, r.id",
+            &args,
+        )
         .unwrap_or_else(|e| error!("aurora: reactions summary: {e}"));
         // rows of one message are contiguous; its emojis are few, so a linear look-up
         let mut first_of_message = 0;
