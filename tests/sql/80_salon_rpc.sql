@@ -78,6 +78,14 @@ select throws_ok($$ select join_salon_via_code((select share_code from codes2 wh
                  'a freemium member cannot join beyond her limit (402)');
 select tests.act_as('paula');
 select is(join_salon_via_code((select c from code))->>'role', 'member', 'a premium member has no join limit');
+select tests.act_as_admin();
+select tests.create_user('zoe');
+delete from profiles where id = tests.fx('zoe');
+select tests.act_as('zoe');
+select throws_ok($$ select join_salon_via_code((select share_code from codes2 where name = 's3')) $$, 'PT404', null,
+                 'without a profile nobody joins (404)');
+select tests.act_as_admin();
+select is((select count(*)::int from salon_members where user_id = tests.fx('zoe')), 0, 'and no membership was written');
 
 -- invitations ----------------------------------------------------------------------------
 select tests.act_as('olga');

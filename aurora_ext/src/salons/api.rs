@@ -33,7 +33,7 @@ fn plan_of(me: pgrx::Uuid) -> Result<(String, i32, i32), ApiError> {
             v["c"].as_i64().unwrap_or(0) as i32,
             v["j"].as_i64().unwrap_or(0) as i32,
         )),
-        None => Err(ApiError::NotFound("profile not found", "Votre profil est introuvable.")),
+        None => Err(profile_not_found()),
     }
 }
 
@@ -41,21 +41,28 @@ fn is_freemium(plan: &str) -> bool {
     plan == "freemium"
 }
 
-fn check_join_limit(me: pgrx::Uuid) -> Result<(), ApiError> {
-    let (plan, _, joined) = plan_of(me)?;
-    let limit = settings().freemium_salons_joined;
-    if is_freemium(&plan) && joined >= limit {
-        return Err(join_limit_error(limit));
-    }
-    Ok(())
+fn profile_not_found() -> ApiError {
+    ApiError::NotFound("profile not found", "Votre profil est introuvable.")
 }
 
-fn join_limit_error(limit: i32) -> ApiError {
-    ApiError::PaymentRequired(
-        "freemium members can join a limited number of salons".into(),
-        format!("limit: {limit} salons"),
-        "Passez à Premium pour rejoindre plus de salons.",
-    )
+/// The freemium join limit, for a member with this plan (None: no profile) who already
+/// belongs to `joined` salons she does not own. The one rule for joining by code and by
+/// invitation.
+fn join_limit(plan: Option<&str>, joined: i32, limit: i32) -> Result<(), ApiError> {
+    match plan {
+        None => Err(profile_not_found()),
+        Some(plan) if is_freemium(plan) && joined >= limit => Err(ApiError::PaymentRequired(
+            "freemium members can join a limited number of salons".into(),
+            format!("limit: {limit} salons"),
+            "Passez à Premium pour rejoindre plus de salons.",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+fn check_join_limit(me: pgrx::Uuid) -> Result<(), ApiError> {
+    let (plan, _, joined) = plan_of(me)?;
+    join_limit(Some(&plan), joined, settings().freemium_salons_joined)
 }
 
 /// Makes `me` a member (within her freemium join limit); a concurrent join of hers is fine.
@@ -221,12 +228,7 @@ fn join_salon(code: Option<String>) -> ApiResult {
         return Ok(Value::Null);
     };
     if j.role.is_none() {
-        let Some(plan) = j.plan else {
-            return Err(ApiError::NotFound("profile not found", "Votre profil est introuvable."));
-        };
-        if is_freemium(&plan) && j.joined >= j.joined_limit {
-            return Err(join_limit_error(j.joined_limit));
-        }
+        join_limit(j.plan.as_deref(), j.joined, j.joined_limit)?;
         insert_member(salon, me);
     }
     Ok(salon_json(salon, me))
