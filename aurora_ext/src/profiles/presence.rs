@@ -11,14 +11,12 @@ use pgrx::JsonB;
 
 const STATUSES: [&str; 4] = ["online", "away", "busy", "offline"];
 
-fn presence_json(me: pgrx::Uuid) -> JsonB {
-    crate::platform::spi::query_one!(JsonB, 
-        "select jsonb_build_object('presence_status', presence_status, 'is_manual_status', is_manual_status,
-                                   'last_activity', last_activity, 'presence_expires_at', presence_expires_at)
-           from public.profiles where id = $1",
-        &[me.into()],
-    )
-    .unwrap_or(JsonB(serde_json::Value::Null))
+/// What presence RPCs answer, as a SQL expression over a profile's presence columns.
+macro_rules! presence_object {
+    () => {
+        "jsonb_build_object('presence_status', presence_status, 'is_manual_status', is_manual_status,
+                            'last_activity', last_activity, 'presence_expires_at', presence_expires_at)"
+    };
 }
 
 /// Seconds within which a heartbeat does not write again (at most a fifth of her
@@ -36,6 +34,7 @@ fn touch(me: pgrx::Uuid, coalesce: bool) -> JsonB {
         let t = run_kept(
             client,
             text_plan_slot!(),
+            concat!(
             "with u as (
                  update public.profiles
                     set last_activity = now(),
@@ -54,12 +53,14 @@ fn touch(me: pgrx::Uuid, coalesce: bool) -> JsonB {
                          or (not is_manual_status and presence_status <> 'online'))
                  returning presence_status, is_manual_status, last_activity, presence_expires_at
              )
-             select jsonb_build_object('presence_status', presence_status, 'is_manual_status', is_manual_status,
-                                       'last_activity', last_activity, 'presence_expires_at', presence_expires_at)
+             select ",
+            presence_object!(),
+            "
                from (select * from u
                      union all
                      select presence_status, is_manual_status, last_activity, presence_expires_at
-                       from public.profiles where id = $1 and not exists (select 1 from u)) x",
+                       from public.profiles where id = $1 and not exists (select 1 from u)) x"
+            ),
             &args,
         )
         .unwrap_or_else(|e| error!("aurora: heartbeat: {e}"));
@@ -123,15 +124,19 @@ fn handle_user_signin() -> JsonB {
 #[search_path(pg_catalog, pg_temp)]
 fn handle_user_signout() -> JsonB {
     let me = require_user_or_raise();
-    crate::platform::spi::exec!(
-        "update public.profiles
-            set presence_status = 'offline', status = 'offline', is_manual_status = false,
-                presence_expires_at = null, status_updated_at = now()
-          where id = $1",
+    crate::platform::spi::query_one!(
+        JsonB,
+        concat!(
+            "update public.profiles
+                set presence_status = 'offline', status = 'offline', is_manual_status = false,
+                    presence_expires_at = null, status_updated_at = now()
+              where id = $1
+             returning ",
+            presence_object!()
+        ),
         &[me.into()],
     )
-    .unwrap_or_else(|e| error!("aurora: {e}"));
-    presence_json(me)
+    .unwrap_or(JsonB(serde_json::Value::Null))
 }
 
 /// A status chosen by hand (online, away, busy, offline) stays until changed; `null`
@@ -147,18 +152,21 @@ fn rpc_set_manual_status(status: default!(Option<String>, "NULL")) -> JsonB {
                 &[me.into()],
             )
             .unwrap_or_else(|e| error!("aurora: {e}"));
-            return touch(me, false);
+            touch(me, false)
         }
-        Some(s) if STATUSES.contains(&s) => {
-            crate::platform::spi::exec!(
+        Some(s) if STATUSES.contains(&s) => crate::platform::spi::query_one!(
+            JsonB,
+            concat!(
                 "update public.profiles
                     set presence_status = $2, status = $2, is_manual_status = true,
                         status_updated_at = now(), last_activity = now()
-                  where id = $1",
-                &[me.into(), s.into()],
-            )
-            .unwrap_or_else(|e| error!("aurora: {e}"));
-        }
+                  where id = $1
+                 returning ",
+                presence_object!()
+            ),
+            &[me.into(), s.into()],
+        )
+        .unwrap_or(JsonB(serde_json::Value::Null)),
         Some(_) => raise(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
             "status must be online, away, busy, offline or null",
@@ -166,7 +174,6 @@ fn rpc_set_manual_status(status: default!(Option<String>, "NULL")) -> JsonB {
             Some("Statut invalide."),
         ),
     }
-    presence_json(me)
 }
 
 /// Turns offline every automatic presence past its expiry; returns how many changed.
