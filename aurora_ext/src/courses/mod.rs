@@ -3,13 +3,15 @@
 use crate::gamification::{add_points, award_badge, record_activity, COURSE_POINTS, LESSON_POINTS};
 use crate::platform::api::{require_user, require_user_or_raise, respond, ApiError, ApiResult};
 use crate::platform::caller::Caller;
+use crate::platform::spi::{run_kept, text_plan_slot};
+use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::{json, Value};
 
 /// Everything that decides whether a caller may open a lesson.
 struct Access {
-    course_id: String,
+    course_id: pgrx::Uuid,
     published: bool,
     free: bool,
     entitled: bool,
@@ -18,29 +20,38 @@ struct Access {
 }
 
 fn lesson_access(lesson: pgrx::Uuid, user: Option<pgrx::Uuid>) -> Option<Access> {
-    let v = crate::platform::spi::json_one!(
-        "select jsonb_build_object(
-                    'course_id', l.course_id, 'published', c.is_published, 'free', l.is_free,
-                    'entitled', coalesce(p.subscription_type = 'premium'
-                                         or (p.subscription_type = 'trial' and p.trial_ends_at > now()), false),
-                    'released', l.release_day_offset = 0
-                                or coalesce(e.enrolled_at + make_interval(days => l.release_day_offset) <= now(), false),
-                    'release_at', e.enrolled_at + make_interval(days => l.release_day_offset))
-           from public.lessons l
-           join public.courses c on c.id = l.course_id
-           left join public.profiles p on p.id = $2
-           left join public.enrollments e on e.course_id = l.course_id and e.user_id = $2
-          where l.id = $1",
-        &[lesson.into(), user.into()],
-    )?;
-    let b = |k: &str| v[k].as_bool().unwrap_or(false);
-    Some(Access {
-        course_id: v["course_id"].as_str().unwrap_or_default().to_string(),
-        published: b("published"),
-        free: b("free"),
-        entitled: b("entitled"),
-        released: b("released"),
-        release_at: v["release_at"].as_str().map(str::to_string),
+    Spi::connect_mut(|client| {
+        let args: [DatumWithOid; 2] = [lesson.into(), user.into()];
+        let t = run_kept(
+            client,
+            text_plan_slot!(),
+            "select l.course_id, c.is_published, l.is_free,
+                    coalesce(p.subscription_type = 'premium'
+                             or (p.subscription_type = 'trial' and p.trial_ends_at > now()), false),
+                    l.release_day_offset = 0
+                    or coalesce(e.enrolled_at + make_interval(days => l.release_day_offset) <= now(), false),
+                    to_jsonb(e.enrolled_at + make_interval(days => l.release_day_offset)) #>> '{}'
+               from public.lessons l
+               join public.courses c on c.id = l.course_id
+               left join public.profiles p on p.id = $2
+               left join public.enrollments e on e.course_id = l.course_id and e.user_id = $2
+              where l.id = $1",
+            &args,
+        )
+        .unwrap_or_else(|e| error!("aurora: lesson access: {e}"));
+        if t.is_empty() {
+            return None;
+        }
+        let r = t.first();
+        let b = |i: usize| r.get::<bool>(i).ok().flatten().unwrap_or(false);
+        Some(Access {
+            course_id: r.get::<pgrx::Uuid>(1).ok().flatten()?,
+            published: b(2),
+            free: b(3),
+            entitled: b(4),
+            released: b(5),
+            release_at: r.get::<String>(6).ok().flatten(),
+        })
     })
 }
 
@@ -230,8 +241,7 @@ fn progress(
         ));
     }
     let access = check_open(lesson, Some(me))?;
-    let course = crate::platform::api::parse_uuid(&access.course_id)
-        .unwrap_or_else(|| error!("aurora: lesson {lesson} has no course"));
+    let course = access.course_id;
     // Lock her progress row first (a CTE cannot: FOR UPDATE skips a row the same
     // statement upserts), so concurrent retries queue and exactly one sees the change;
     // the completion threshold comes with it.
