@@ -60,7 +60,7 @@ impl Db {
     /// Records and applies a verified Stripe event (aurora_private.apply_stripe_event).
     pub async fn apply_stripe_event(&self, event: &serde_json::Value) -> Result<serde_json::Value, crate::error::AppError> {
         use crate::error::AppError;
-        let client = self.pool.get().await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+        let client = self.request_client().await?;
         let row = client
             .query_one(
                 "select aurora_private.apply_stripe_event($1::jsonb)",
@@ -92,15 +92,13 @@ pub struct ClaimedEmail {
 
 impl Db {
     pub async fn claim_emails(&self, batch: i32, lease_seconds: i32) -> Result<Vec<ClaimedEmail>, String> {
-        let client = self.worker_client().await?;
-        let rows = client
-            .query(
+        let rows = self
+            .worker_query(
                 "select id, template, recipient_email, params, delivery_key::text, attempts
                    from aurora_private.claim_emails($1, $2)",
                 &[&batch, &lease_seconds],
             )
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         Ok(rows
             .iter()
             .map(|r| {
@@ -135,11 +133,10 @@ impl Db {
     }
 
     pub async fn email_outbox_stats(&self) -> Result<(i64, f64, i64), String> {
-        let client = self.worker_client().await?;
-        let r = client
-            .query_one("select pending, oldest_pending_seconds, failed from aurora_private.email_outbox_stats()", &[])
-            .await
-            .map_err(|e| e.to_string())?;
+        let rows = self
+            .worker_query("select pending, oldest_pending_seconds, failed from aurora_private.email_outbox_stats()", &[])
+            .await?;
+        let r = rows.first().ok_or("email_outbox_stats returned no row")?;
         Ok((r.get(0), r.get(1), r.get(2)))
     }
 }
@@ -153,8 +150,8 @@ impl Db {
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<serde_json::Value, crate::error::AppError> {
-        use crate::error::{from_db, AppError};
-        let mut client = self.pool.get().await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+        use crate::error::from_db;
+        let mut client = self.request_client().await?;
         let tx = client.transaction().await.map_err(|e| from_db(&e))?;
         // `set local role` and the claims in one round trip (set_config('role', …, true) is SET LOCAL ROLE)
         tx.execute(
@@ -179,8 +176,8 @@ impl Db {
         params: &serde_json::Value,
         key: &str,
     ) -> Result<String, crate::error::AppError> {
-        use crate::error::{from_db, AppError};
-        let client = self.pool.get().await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+        use crate::error::from_db;
+        let client = self.request_client().await?;
         let row = client
             .query_one(
                 "select aurora_private.queue_member_email($1::text::uuid, $2, $3::jsonb, $4)",
@@ -204,15 +201,13 @@ pub struct ContactSync {
 
 impl Db {
     pub async fn claim_contact_syncs(&self, batch: i32, lease_seconds: i32) -> Result<Vec<ContactSync>, String> {
-        let client = self.worker_client().await?;
-        let rows = client
-            .query(
+        let rows = self
+            .worker_query(
                 "select id, email, full_name, coalesce(entitlement, 'freemium'), attempts
                    from aurora_private.claim_contact_syncs($1, $2)",
                 &[&batch, &lease_seconds],
             )
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         Ok(rows
             .iter()
             .map(|r| ContactSync { id: r.get(0), email: r.get(1), full_name: r.get(2), entitlement: r.get(3), attempts: r.get(4) })
@@ -250,5 +245,19 @@ impl Db {
     /// A pooled connection for the background worker (errors are logged, not answered).
     async fn worker_client(&self) -> Result<deadpool_postgres::Object, String> {
         self.pool.get().await.map_err(|e| e.to_string())
+    }
+
+    /// The worker's queries: rows, or the error as text.
+    async fn worker_query(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, String> {
+        self.worker_client().await?.query(sql, params).await.map_err(|e| e.to_string())
+    }
+
+    /// A pooled connection for a request: none available is 503 (Stripe and clients retry).
+    async fn request_client(&self) -> Result<deadpool_postgres::Object, crate::error::AppError> {
+        self.pool.get().await.map_err(|e| crate::error::AppError::Unavailable(e.to_string()))
     }
 }
