@@ -79,7 +79,7 @@ ensure_cluster() {
         pg_ctlcluster "$PG_MAJOR" "$AURORA_CLUSTER" start
     fi
     for _ in $(seq 1 50); do
-        pg_isready -q -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" && return 0
+        pg_isready -q -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres && return 0
         sleep 0.2
     done
     die "PostgreSQL cluster ${PG_MAJOR}/${AURORA_CLUSTER} did not come up on port ${AURORA_PGPORT}"

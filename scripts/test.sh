@@ -38,6 +38,10 @@ tier pgtap pg_prove -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d auror
     "$AURORA_ROOT"/tests/sql/[0-9]*.sql
 done_step
 
+step "upgrade from the last release"; tier upgrade bash "$AURORA_ROOT/tests/upgrade.sh"; done_step
+
+step "adoption of a legacy Aurora50 database"; tier adopt bash "$AURORA_ROOT/tests/adopt.sh"; done_step
+
 step "dump and restore"; tier dump bash "$AURORA_ROOT/tests/dump_restore.sh"; done_step
 
 step "Stripe signatures against Stripe's official library"; tier stripe bash "$AURORA_ROOT/tests/stripe_crosscheck.sh"; done_step
@@ -50,8 +54,10 @@ done_step
 cargo_passed() { grep -oE 'test result: ok\. [0-9]+ passed' "$1" | awk '{s += $4} END {print s + 0}'; }
 n_pg_test=$(cargo_passed "$LOGS/pg_test")
 n_pgtap=$(grep -oE 'Tests=[0-9]+' "$LOGS/pgtap" | tail -1 | cut -d= -f2)
+n_upgrade=$(grep -oE '^upgrade: [0-9]+ passed' "$LOGS/upgrade" | awk '{print $2}')
+n_adopt=$(grep -oE '^adoption: [0-9]+ passed' "$LOGS/adopt" | awk '{print $2}')
 n_dump=$(grep -oE '^dump/restore: [0-9]+ passed' "$LOGS/dump" | awk '{print $2}')
 n_rust=$(cargo_passed "$LOGS/rust")
 n_stripe=$(grep -oE 'stripe cross-check .*: [0-9]+ passed' "$LOGS/stripe" | grep -oE '[0-9]+ passed' | awk '{print $1}')
-echo "=== all tiers passed in $((SECONDS - T0))s: pg_test ${n_pg_test}, pgTAP ${n_pgtap}, dump/restore ${n_dump}, Stripe ${n_stripe}, Rust ${n_rust}"
-echo "total: $((n_pg_test + n_pgtap + n_dump + n_stripe + n_rust)) passed, 0 failed"
+echo "=== all tiers passed in $((SECONDS - T0))s: pg_test ${n_pg_test}, pgTAP ${n_pgtap}, upgrade ${n_upgrade}, adoption ${n_adopt}, dump/restore ${n_dump}, Stripe ${n_stripe}, Rust ${n_rust}"
+echo "total: $((n_pg_test + n_pgtap + n_upgrade + n_adopt + n_dump + n_stripe + n_rust)) passed, 0 failed"

@@ -7,12 +7,12 @@ select tests.create_user('olga');
 update aurora_settings set freemium_daily_profile_views = 2;
 insert into courses (id, title, slug, is_published) values
     (gen_random_uuid(), 'Renaissance', 'renaissance', true), (gen_random_uuid(), 'Brouillon', 'brouillon', false);
-insert into tests.fixtures select slug, id from courses;
+insert into tests.fixtures select slug, id from courses where slug in ('renaissance', 'brouillon');
 insert into lessons (course_id, lesson_number, title, content, release_day_offset, is_free) values
     (tests.fx('renaissance'), 1, 'Un', 'corps 1', 0, true),
     (tests.fx('renaissance'), 2, 'Deux', 'corps 2', 0, false),
     (tests.fx('renaissance'), 3, 'Trois', 'corps 3', 7, false);
-insert into tests.fixtures select 'l' || lesson_number, id from lessons;
+insert into tests.fixtures select 'l' || lesson_number, id from lessons where course_id = tests.fx('renaissance');
 select tests.share_tap_state();
 
 select tests.act_as_anon();
@@ -65,9 +65,19 @@ select is((select params->>'cours' from email_outbox where user_id = tests.fx('p
 
 -- leaderboard
 select tests.act_as('olga');
-select results_eq($$ select rank, user_id, points from get_leaderboard(2) $$,
-                  $$ values (1::bigint, tests.fx('paula'), 140), (2::bigint, tests.fx('fanny'), 20) $$,
-                  'the leaderboard ranks by points');
+-- (whatever else the database holds: the suite also runs on upgraded and adopted databases)
+select is((select bool_and(ok) from (
+              select rank = 1 + count(*) over (order by points desc range between unbounded preceding and 1 preceding)
+                     and points <= coalesce(lag(points) over (order by rank, user_id), points) as ok
+                from get_leaderboard(100)) b), true,
+          'the leaderboard ranks by points (rank = 1 + members with more points)');
+select is((select count(*)::int from get_leaderboard(2)), 2, 'the leaderboard gives as many members as asked');
+select tests.act_as_admin();
+select results_eq($$ select user_id, points from public.user_stats
+                      where user_id in (tests.fx('paula'), tests.fx('fanny')) order by points desc $$,
+                  $$ values (tests.fx('paula'), 140), (tests.fx('fanny'), 20) $$,
+                  'what the members earned is what the leaderboard ranks');
+select tests.act_as('olga');
 select throws_ok($$ select * from get_leaderboard(0) $$, '22023', null, 'limit must be positive');
 select throws_ok($$ select * from get_leaderboard(101) $$, '22023', null, 'and bounded');
 

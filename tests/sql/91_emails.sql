@@ -6,7 +6,9 @@ select tests.create_user('ines');
 select tests.create_user('claire');
 select tests.share_tap_state();
 
-select is((select count(*)::int from email_outbox where template = 'welcome'), 2, 'each new member gets a welcome email');
+select is((select count(*)::int from email_outbox where template = 'welcome'
+                                     and user_id in (tests.fx('ines'), tests.fx('claire'))), 2,
+          'each new member gets a welcome email');
 select is((select params->>'prenom' from email_outbox where template = 'welcome' and user_id = tests.fx('ines')), 'Ines', 'by name');
 
 insert into subscriptions (id, user_id, customer_id, status, trial_end, last_event_created)

@@ -44,6 +44,13 @@ pub fn level_for(points: i32) -> i32 {
     1 + points.max(0) / 100
 }
 
+/// The level rule for SQL: paying points (add_points) and adopting a legacy database
+/// (sql/adopt.sql) compute levels with it, so the rule lives here only.
+#[pg_extern(schema = "aurora_private", name = "level_for", immutable, strict, parallel_safe)]
+fn level_for_sql(points: i32) -> i32 {
+    level_for(points)
+}
+
 /// Adds points (and the level that follows) and today's history.
 pub fn add_points(user: pgrx::Uuid, points: i32) {
     if points <= 0 {
@@ -56,7 +63,7 @@ pub fn add_points(user: pgrx::Uuid, points: i32) {
                 text_plan_slot!(),
                 "with s as (
                  update public.user_stats
-                    set points = points + $2, level = 1 + (points + $2) / 100
+                    set points = points + $2, level = aurora_private.level_for(points + $2)
                   where user_id = $1
              )
              insert into public.user_progress_history as h (user_id, activity_date, points_earned)

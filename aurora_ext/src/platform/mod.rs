@@ -2,6 +2,7 @@
 pub mod api;
 pub mod caller;
 pub mod error;
+pub mod release;
 pub mod spi;
 pub mod worker;
 

@@ -24,13 +24,15 @@ macro_rules! text_plan_slot {
 pub(crate) use text_plan_slot;
 
 /// Runs `sql` with `args` through the plan kept for this call site (parameter types come
-/// from the arguments); re-prepares when the site's text changed.
+/// from the arguments); re-prepares when the site's text changed. Refuses when the database
+/// holds another release of aurora than this library (platform/release.rs).
 pub fn run_kept<'conn>(
     client: &mut SpiClient<'conn>,
     slot: &'static TextPlanSlot,
     sql: &str,
     args: &[DatumWithOid<'_>],
 ) -> SpiResult<SpiTupleTable<'conn>> {
+    crate::platform::release::ensure_installed_matches(client);
     let plan = match slot.with(|cell| cell.borrow_mut().take()) {
         Some((text, plan)) if text == sql => plan,
         _ => {

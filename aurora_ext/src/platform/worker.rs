@@ -5,6 +5,7 @@
 //! nothing while the interval is 0 (the default).
 use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, SignalWakeFlags};
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
+use crate::platform::release;
 use pgrx::prelude::*;
 use std::ffi::CString;
 use std::time::Duration;
@@ -54,6 +55,7 @@ pub extern "C-unwind" fn aurora_sweep_worker_main(_arg: pg_sys::Datum) {
         .and_then(|c| c.into_string().ok())
         .unwrap_or_else(|| "postgres".to_string());
     BackgroundWorker::connect_worker_to_spi(Some(&database), None);
+    let mut mismatch_logged = false;
     loop {
         let interval = SWEEP_INTERVAL.get();
         // while off, look again every 10 s (a SIGHUP wakes it at once)
@@ -68,12 +70,9 @@ pub extern "C-unwind" fn aurora_sweep_worker_main(_arg: pg_sys::Datum) {
         if SWEEP_INTERVAL.get() <= 0 {
             continue;
         }
-        BackgroundWorker::transaction(|| {
-            let installed = Spi::get_one::<bool>("select exists (select 1 from pg_extension where extname = 'aurora')")
-                .ok()
-                .flatten()
-                .unwrap_or(false);
-            if installed {
+        let installed = BackgroundWorker::transaction(|| {
+            let installed = Spi::get_one::<String>(release::INSTALLED_VERSION_SQL).ok().flatten();
+            if installed.as_deref() == Some(release::LIBRARY_VERSION) {
                 let swept = crate::profiles::presence::sweep();
                 let folded = crate::salons::fold_salon_counters();
                 let _ = Spi::get_one::<i32>("select public.queue_subscription_reminders()");
@@ -81,7 +80,22 @@ pub extern "C-unwind" fn aurora_sweep_worker_main(_arg: pg_sys::Datum) {
                     log!("aurora: {swept} members went offline, {folded} salon counters folded");
                 }
             }
+            installed
         });
+        // Another release's objects (new files installed, `alter extension aurora update` not
+        // run yet): wait, saying so once, rather than fail every run.
+        match installed {
+            Some(v) if v != release::LIBRARY_VERSION => {
+                if !mismatch_logged {
+                    log!(
+                        "aurora: the presence worker (release {}) waits: database \"{database}\" holds aurora {v}; run ALTER EXTENSION aurora UPDATE there",
+                        release::LIBRARY_VERSION
+                    );
+                    mismatch_logged = true;
+                }
+            }
+            _ => mismatch_logged = false,
+        }
     }
     // Exit non-zero so the postmaster restarts the worker (e.g. after pg_terminate_backend
     // to make it pick up a new aurora.presence_sweep_database); at shutdown it does not.
