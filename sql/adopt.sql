@@ -175,13 +175,15 @@ $$;
 -- 2. The extension --------------------------------------------------------------------------
 create extension aurora;
 
--- The legacy tables this script reads (an optional one that is missing reads as empty).
+-- The legacy tables this script reads: all of Aurora50's (shared/seed).
+create temp table legacy_tables on commit drop as
+select unnest(array['profiles', 'salons', 'salon_members', 'chat_messages', 'message_reactions',
+                    'courses', 'lessons', 'enrollments', 'user_lesson_progress', 'user_courses',
+                    'user_stats', 'user_achievements', 'user_activities', 'salon_invitations']) as name;
 do $$
 declare t text;
 begin
-    foreach t in array array['profiles', 'salons', 'salon_members', 'chat_messages', 'message_reactions',
-                             'courses', 'lessons', 'enrollments', 'user_lesson_progress', 'user_courses',
-                             'user_stats', 'user_achievements', 'user_activities', 'salon_invitations'] loop
+    for t in select name from legacy_tables loop
         if to_regclass('aurora_legacy.' || t) is null then
             raise exception 'aurora_legacy.% is missing', t
                 using errcode = 'undefined_table',
@@ -194,26 +196,25 @@ $$;
 -- 3. Carry the rows ------------------------------------------------------------------------
 -- aurora's triggers would send welcome emails, queue contact syncs, pay points and write
 -- activities for rows that are history: off for this transaction (foreign keys stay on).
-do $$
+create function pg_temp.aurora_triggers(action text) returns void language plpgsql as $$
 declare t text;
 begin
     foreach t in array array['profiles', 'salons', 'salon_members', 'chat_messages', 'message_reactions',
                              'courses', 'lessons', 'enrollments', 'user_lesson_progress', 'user_courses',
                              'user_stats', 'user_achievements', 'user_activities', 'salon_invitations',
                              'user_progress_history'] loop
-        execute format('alter table public.%I disable trigger user', t);
+        execute format('alter table public.%I %s trigger user', t, action);
     end loop;
 end
 $$;
+select pg_temp.aurora_triggers('disable');
 
 create temp table adoption_rejects (table_name text not null, legacy_key text, reason text not null) on commit drop;
 create temp table adoption_changes (table_name text not null, rule text not null, rows bigint not null) on commit drop;
 create temp table adoption_source (table_name text primary key, rows bigint not null) on commit drop;
 insert into adoption_source
-select t, (xpath('/row/n/text()', query_to_xml(format('select count(*) as n from aurora_legacy.%I', t), false, true, '')))[1]::text::bigint
-  from unnest(array['profiles', 'salons', 'salon_members', 'chat_messages', 'message_reactions',
-                    'courses', 'lessons', 'enrollments', 'user_lesson_progress', 'user_courses',
-                    'user_stats', 'user_achievements', 'user_activities', 'salon_invitations']) t;
+select name, (xpath('/row/n/text()', query_to_xml(format('select count(*) as n from aurora_legacy.%I', name), false, true, '')))[1]::text::bigint
+  from legacy_tables;
 
 -- a rule's count, when it changed anything
 create function pg_temp.changed(tbl text, rule text, n bigint) returns void language sql as $$
@@ -759,15 +760,9 @@ select setval(pg_get_serial_sequence('public.message_reactions', 'id'),
               greatest((select max(id) from public.message_reactions),
                        (select last_value from aurora_legacy.message_reactions_id_seq), 1));
 
+select pg_temp.aurora_triggers('enable');
 do $$
-declare t text;
 begin
-    foreach t in array array['profiles', 'salons', 'salon_members', 'chat_messages', 'message_reactions',
-                             'courses', 'lessons', 'enrollments', 'user_lesson_progress', 'user_courses',
-                             'user_stats', 'user_achievements', 'user_activities', 'salon_invitations',
-                             'user_progress_history'] loop
-        execute format('alter table public.%I enable trigger user', t);
-    end loop;
     -- nothing was sent, queued or awarded
     if exists (select from public.email_outbox) or exists (select from public.brevo_contact_sync)
        or exists (select from public.user_progress_history) then
