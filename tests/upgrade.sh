@@ -60,7 +60,13 @@ if [ -d "$AURORA_ROOT/target/debug" ]; then
     cp -al "$AURORA_ROOT/target/debug" "$REL_TARGET/debug"
     rm -rf "$REL_TARGET/debug/.fingerprint" && cp -a "$AURORA_ROOT/target/debug/.fingerprint" "$REL_TARGET/debug/"
 fi
-trap 'rm -rf "$WORK" "$REL_TARGET"' EXIT
+# whatever happens, the worker goes back to its defaults and the scratch builds go
+cleanup() {
+    psql_admin -d postgres -c "alter system reset aurora.presence_sweep_database" \
+        -c "alter system reset aurora.presence_sweep_interval" -c "select pg_reload_conf()" >/dev/null 2>&1 || true
+    rm -rf "$WORK" "$REL_TARGET"
+}
+trap cleanup EXIT
 (cd "$WORK/release" && CARGO_TARGET_DIR="$REL_TARGET" \
     cargo pgrx install -p aurora --pg-config "$PG_CONFIG" >"$WORK/release-build.log" 2>&1) \
     || { tail -40 "$WORK/release-build.log"; fail "release ${OLD_VERSION} did not build"; }
@@ -238,8 +244,6 @@ pg_prove -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d "$OLD_DB" --fail
     || { tail -60 "$WORK/pgtap.log"; fail "the contract suite fails on the upgraded database"; }
 ok "the contract suite passes on the upgraded database ($(grep -oE 'Tests=[0-9]+' "$WORK/pgtap.log" | cut -d= -f2) tests)"
 
-psql_admin -d postgres -c "alter system reset aurora.presence_sweep_database" \
-                       -c "alter system reset aurora.presence_sweep_interval" -c "select pg_reload_conf()" >/dev/null
 [ "$(head -1 "/var/lib/postgresql/${PG_MAJOR}/${AURORA_CLUSTER}/postmaster.pid")" = "$POSTMASTER" ] \
     || fail "the server restarted during the test"
 if tail -c +"$LOG_FROM" "$LOG" | grep -E "terminated by signal|server process .* was terminated"; then

@@ -75,3 +75,52 @@ fn remember_match() {
 unsafe extern "C-unwind" fn forget_match(_arg: pg_sys::Datum, _cache_id: i32, _hash: u32) {
     MATCHED.set(false);
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    /// A Rust function that runs SQL (the presence sweep, as the back office calls it).
+    fn sweep() {
+        Spi::run("select public.check_inactive_users()").unwrap();
+    }
+
+    #[pg_test]
+    fn the_library_runs_on_its_own_release() {
+        sweep();
+        assert_eq!(
+            Spi::get_one::<String>(super::INSTALLED_VERSION_SQL).unwrap().as_deref(),
+            Some(super::LIBRARY_VERSION)
+        );
+    }
+
+    /// A backend that already checked keeps its answer until a function changes (as every
+    /// update does): then it reads the version again and refuses another release's objects.
+    #[pg_test]
+    fn another_release_is_refused_once_a_function_changed() {
+        sweep();
+        Spi::run("update pg_catalog.pg_extension set extversion = '0.0.1' where extname = 'aurora'").unwrap();
+        sweep(); // the answer is kept: no catalogue read per statement
+        Spi::run("create function pg_temp.aurora_release_probe() returns int language sql as 'select 1'").unwrap();
+        let refusal = PgTryBuilder::new(|| {
+            sweep();
+            None
+        })
+        .catch_others(|e| match e {
+            pgrx::pg_sys::panic::CaughtError::PostgresError(r)
+            | pgrx::pg_sys::panic::CaughtError::ErrorReport(r) => {
+                Some((r.sql_error_code(), r.message().to_string(), r.hint().map(str::to_string)))
+            }
+            _ => None,
+        })
+        .execute();
+        let (code, message, hint) = refusal.expect("the statement ran against another release's objects");
+        assert_eq!(code, PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE);
+        assert_eq!(
+            message,
+            format!("aurora's library is release {}, but this database holds aurora 0.0.1", super::LIBRARY_VERSION)
+        );
+        assert_eq!(hint.as_deref(), Some("Run ALTER EXTENSION aurora UPDATE; in this database (as its owner), then retry."));
+    }
+}
