@@ -180,9 +180,9 @@ check "sequences are past the carried ids" \
        and (select last_value from message_reactions_id_seq) >= (select max(id) from message_reactions)"
 
 # The old objects: intact, out of reach, and no longer in the way.
-check "the app's sign-up trigger on auth.users is disabled; a new sign-up gets an aurora profile and welcome email" \
+check "the app's sign-up trigger on auth.users is disabled; a new confirmed sign-up gets an aurora profile and welcome email" \
       "(select tgenabled from pg_trigger where tgname = 'on_auth_user_created') = 'D'"
-psql_admin -d "$DB" -q -c "insert into auth.users (id, aud, role, email) values ('99999999-9999-4999-8999-999999999999', 'authenticated', 'authenticated', 'nouvelle@exemple.fr')"
+psql_admin -d "$DB" -q -c "insert into auth.users (id, aud, role, email, email_confirmed_at) values ('99999999-9999-4999-8999-999999999999', 'authenticated', 'authenticated', 'nouvelle@exemple.fr', now())"
 check "…and nothing in the legacy tables" \
       "exists (select from profiles where id = '99999999-9999-4999-8999-999999999999')
        and exists (select from email_outbox where template = 'welcome' and user_id = '99999999-9999-4999-8999-999999999999')

@@ -124,9 +124,10 @@ select 'salon counters ' || md5(string_agg(id || '=' || member_count || '/' || m
 sql -d "$OLD_DB" -c "$ROWS_SQL" >"$WORK/rows.before"
 grep -q '^chat_messages [1-9]' "$WORK/rows.before" || fail "no rows to carry: $(cat "$WORK/rows.before")"
 
-# The C functions of a database: symbol, SQL name and signature.
+# The C functions of a database: symbol, argument and result types (the SQL name may change:
+# a symbol is called by what it is given, not by what it is called).
 ABI_SQL="
-select p.prosrc || ' ' || p.oid::regprocedure::text || ' -> ' || case when p.proretset then 'setof ' else '' end
+select p.prosrc || ' (' || oidvectortypes(p.proargtypes) || ') -> ' || case when p.proretset then 'setof ' else '' end
        || format_type(p.prorettype, null)
   from pg_proc p join pg_language l on l.oid = p.prolang and l.lanname = 'c'
   join pg_depend d on d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e'

@@ -14,4 +14,214 @@ AS 'MODULE_PATHNAME', 'level_for_sql_wrapper';
 -- as platform/finalize.sql leaves every aurora_private function
 revoke all on function aurora_private.level_for(integer) from public, anon, authenticated;
 grant execute on function aurora_private.level_for(integer) to service_role;
-grant execute on function aurora_private.level_for(integer) to authenticated;
+
+-- Text limits hold on what is stored, on every write path (an edit is not trimmed as an
+-- insert is). Rows that only an edit could have pushed past a limit are trimmed first.
+update chat_messages set content = btrim(content) where char_length(content) > 4000;
+alter table chat_messages drop constraint chat_messages_content_check,
+    add constraint chat_messages_content_check check (char_length(content) between 1 and 4000 and btrim(content) <> '');
+update salons set name = btrim(name) where char_length(name) > 80;
+alter table salons drop constraint salons_name_check,
+    add constraint salons_name_check check (char_length(name) between 1 and 80 and btrim(name) <> '');
+alter table courses drop constraint courses_title_check,
+    add constraint courses_title_check check (char_length(title) between 1 and 200 and btrim(title) <> '');
+alter table lessons drop constraint lessons_title_check,
+    add constraint lessons_title_check check (char_length(title) between 1 and 200 and btrim(title) <> '');
+
+-- A salon's counter shards are visible exactly where the salon is.
+alter policy salon_counter_shards_select on salon_counter_shards
+    using (salon_id in (select s.id from salons s));
+
+-- No client role holds any right on a sequence of the extension but the two it inserts with.
+revoke all on sequence email_outbox_id_seq, brevo_contact_sync_id_seq, chat_messages_id_seq,
+                       message_reactions_id_seq from public, anon, authenticated;
+grant usage on sequence chat_messages_id_seq to authenticated;
+grant usage on sequence message_reactions_id_seq to authenticated;
+
+-- aurora_private is closed to clients; the public API wrappers run as the definer.
+alter function create_salon_with_code(text, text, text, text, text) security definer;
+alter function join_salon_via_code(text) security definer;
+alter function create_salon_invitation(uuid, text, uuid, integer) security definer;
+alter function accept_salon_invitation(text) security definer;
+alter function leave_salon(uuid) security definer;
+alter function set_member_role(uuid, uuid, text) security definer;
+alter function delete_message(bigint) security definer;
+alter function get_reply_message_info(bigint) security definer;
+alter function toggle_message_reaction(bigint, text) security definer;
+alter function handle_message_reaction(bigint, text, text) security definer;
+alter function get_lesson_content(uuid) security definer;
+alter function start_course(uuid) security definer;
+alter function update_lesson_progress(uuid, integer, integer, integer) security definer;
+alter function record_profile_view(uuid) security definer;
+revoke all on all functions in schema aurora_private from authenticated;
+revoke usage on schema aurora_private from authenticated;
+
+-- Storage: object names must be normal paths in every policy; no listing for anon (public
+-- buckets serve files by URL), members list their own folder and visible salons' avatars.
+create function storage_path_is_normal(name text) returns boolean
+language sql immutable strict parallel safe
+as $$ select $1 ~ '^[^/]+(/[^/]+)*$' and $1 !~ '(^|/)\.{1,2}(/|$)' $$;
+revoke all on function storage_path_is_normal(text) from public, anon, authenticated;
+grant execute on function storage_path_is_normal(text) to authenticated;
+do $$
+begin
+    if to_regclass('storage.objects') is null then
+        return;
+    end if;
+    drop policy if exists aurora_images_read on storage.objects;
+    drop policy if exists aurora_own_folder_select on storage.objects;
+    drop policy if exists aurora_own_folder_insert on storage.objects;
+    drop policy if exists aurora_own_folder_update on storage.objects;
+    drop policy if exists aurora_own_folder_delete on storage.objects;
+    drop policy if exists aurora_salon_avatar_select on storage.objects;
+    drop policy if exists aurora_salon_avatar_insert on storage.objects;
+    drop policy if exists aurora_salon_avatar_update on storage.objects;
+    drop policy if exists aurora_salon_avatar_delete on storage.objects;
+
+    create policy aurora_own_folder_select on storage.objects for select to authenticated
+        using (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
+               and (storage.foldername(objects.name))[1] = (select auth.uid())::text);
+    create policy aurora_own_folder_insert on storage.objects for insert to authenticated
+        with check (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
+                    and (storage.foldername(objects.name))[1] = (select auth.uid())::text);
+    create policy aurora_own_folder_update on storage.objects for update to authenticated
+        using (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
+               and (storage.foldername(objects.name))[1] = (select auth.uid())::text)
+        with check (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
+                    and (storage.foldername(objects.name))[1] = (select auth.uid())::text);
+    create policy aurora_own_folder_delete on storage.objects for delete to authenticated
+        using (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
+               and (storage.foldername(objects.name))[1] = (select auth.uid())::text);
+
+    -- a salon's avatar: listed where the salon is visible, written by its owner
+    create policy aurora_salon_avatar_select on storage.objects for select to authenticated
+        using (bucket_id = 'salon-avatars' and public.storage_path_is_normal(objects.name)
+               and (storage.foldername(objects.name))[1] in (select s.id::text from public.salons s));
+    create policy aurora_salon_avatar_insert on storage.objects for insert to authenticated
+        with check (bucket_id = 'salon-avatars' and public.storage_path_is_normal(objects.name)
+                    and (storage.foldername(objects.name))[1] in
+                        (select s.id::text from public.salons s where s.owner_id = (select auth.uid())));
+    create policy aurora_salon_avatar_update on storage.objects for update to authenticated
+        using (bucket_id = 'salon-avatars' and public.storage_path_is_normal(objects.name)
+               and (storage.foldername(objects.name))[1] in
+                   (select s.id::text from public.salons s where s.owner_id = (select auth.uid())))
+        with check (bucket_id = 'salon-avatars' and public.storage_path_is_normal(objects.name)
+                    and (storage.foldername(objects.name))[1] in
+                        (select s.id::text from public.salons s where s.owner_id = (select auth.uid())));
+    create policy aurora_salon_avatar_delete on storage.objects for delete to authenticated
+        using (bucket_id = 'salon-avatars' and public.storage_path_is_normal(objects.name)
+               and (storage.foldername(objects.name))[1] in
+                   (select s.id::text from public.salons s where s.owner_id = (select auth.uid())));
+end
+$$;
+
+-- Emails: the welcome and the first contact sync wait for a confirmed address; a member's
+-- name in an email goes through email_first_name() (no links, markup or braces; 40 characters).
+drop trigger profiles_welcome_email on profiles;
+drop function email_welcome_new_profile();
+create function email_first_name(full_name text) returns text
+language sql immutable parallel safe
+as $$
+    select left(btrim(regexp_replace(regexp_replace(coalesce($1, ''),
+                      '(https?://|www\.)\S*|[<>{}\[\]\\|@]', '', 'gi'), '\s+', ' ', 'g')), 40)
+$$;
+
+revoke all on function email_first_name(text) from public, anon, authenticated;
+create function welcome_confirmed_member() returns trigger
+language plpgsql security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if new.email_confirmed_at is null or (tg_op = 'UPDATE' and old.email_confirmed_at is not null) then
+        return null;
+    end if;
+    insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
+    select 'welcome', p.id, p.email, jsonb_build_object('prenom', public.email_first_name(p.full_name)),
+           'welcome:' || p.id
+      from public.profiles p
+     where p.id = new.id and p.email is not null
+    on conflict (idempotency_key) do nothing;
+    insert into public.brevo_contact_sync (user_id, reason)
+    select p.id, 'signup' from public.profiles p where p.id = new.id;
+    perform pg_notify('aurora_email_outbox', '');
+    return null;
+end
+$$;
+create trigger aurora_on_auth_user_email_confirmed after insert or update of email_confirmed_at on auth.users
+    for each row execute function welcome_confirmed_member();
+
+revoke all on function welcome_confirmed_member() from public, anon, authenticated;
+create or replace function queue_subscription_reminders(days_before integer default 3) returns integer
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    with due as (
+        select s.id, s.user_id, p.email, p.full_name,
+               case when s.status = 'trialing' then s.trial_end else s.current_period_end end as ends_at,
+               case when s.status = 'trialing' then 'trial_ending' else 'subscription_ending' end as reason
+          from public.subscriptions s
+          join public.profiles p on p.id = s.user_id
+         where p.email is not null
+           and ((s.status = 'trialing' and s.trial_end between now() and now() + make_interval(days => days_before))
+             or (s.status = 'active' and s.cancel_at_period_end
+                 and s.current_period_end between now() and now() + make_interval(days => days_before)))
+    ), queued as (
+        insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
+        select 'subscription-reminder', user_id, email,
+               jsonb_build_object('prenom', public.email_first_name(full_name), 'raison', reason,
+                                  'date_fin', to_char(ends_at at time zone 'Europe/Paris', 'DD/MM/YYYY')),
+               'reminder:' || id || ':' || extract(epoch from ends_at)::bigint
+          from due
+        on conflict (idempotency_key) do nothing
+        returning 1
+    )
+    select count(*)::int from queued
+$$;
+
+create or replace function brevo_contact_on_profile() returns trigger
+language plpgsql security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if new.subscription_type is distinct from old.subscription_type
+       and exists (select from auth.users u where u.id = new.id and u.email_confirmed_at is not null) then
+        insert into public.brevo_contact_sync (user_id, reason) values (new.id, 'entitlement');
+        perform pg_notify('aurora_email_outbox', '');
+    end if;
+    return null;
+end
+$$;
+drop trigger profiles_brevo_contact on profiles;
+create trigger profiles_brevo_contact after update of subscription_type on profiles
+    for each row execute function brevo_contact_on_profile();
+
+
+-- Stripe events: bad input is 22023 before the core parses it (nesting over 64 levels).
+alter function aurora_private.apply_stripe_event(jsonb) rename to apply_stripe_event_core;
+revoke all on function aurora_private.apply_stripe_event_core(jsonb) from aurora_edge;
+create function aurora_private.apply_stripe_event(event jsonb) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if jsonb_path_exists(event, 'strict $.**{64}') then
+        raise exception 'not a Stripe event: nested deeper than 64 levels'
+            using errcode = 'invalid_parameter_value';
+    end if;
+    return aurora_private.apply_stripe_event_core(event);
+end
+$$;
+revoke all on function aurora_private.apply_stripe_event(jsonb) from public, anon, authenticated;
+grant execute on function aurora_private.apply_stripe_event(jsonb) to service_role;
+grant execute on function aurora_private.apply_stripe_event(jsonb) to aurora_edge;
+
+-- Realtime: salon_members leaves the publication (its deletes say who left which salon).
+do $$
+begin
+    if exists (select from pg_publication_tables
+                where pubname = 'supabase_realtime' and schemaname = 'public' and tablename = 'salon_members')
+       and not (select puballtables from pg_publication where pubname = 'supabase_realtime') then
+        alter publication supabase_realtime drop table salon_members;
+    end if;
+end
+$$;

@@ -9,11 +9,14 @@ select tests.create_user('olga');
 select tests.create_salon('lectrices', 'ines');
 select tests.add_member('lectrices', 'claire');
 insert into salons (name, owner_id, is_active) values ('archivé', tests.fx('ines'), false);
+insert into tests.fixtures select 'archive', id from salons where name = 'archivé';
 insert into chat_messages (salon_id, user_id, content) values (tests.fx('lectrices'), tests.fx('ines'), 'Bonjour');
 insert into salon_invitations (salon_id, invited_by, invitee_email, token_hash)
 values (tests.fx('lectrices'), tests.fx('ines'), 'amie@example.fr', sha256('t'::bytea));
 create temp table code as select share_code from salons where id = tests.fx('lectrices');
 grant select on code to public;
+select is((select count(*)::int from salon_counter_shards where salon_id = tests.fx('archive')) > 0, true,
+          'the archived salon has counter shards (the next test is not empty by construction)');
 select tests.share_tap_state();
 
 select tests.act_as_anon();
@@ -43,6 +46,10 @@ select throws_ok($$ insert into salon_counter_shards (salon_id, shard, member_de
                  '42501', null, 'counters are not writable');
 update salons set name = 'à moi' where id = tests.fx('lectrices');
 delete from salons where id = tests.fx('lectrices');
+select is((select count(*)::int from salon_counter_shards where salon_id = tests.fx('archive')), 0,
+          'nor the counters of an archived salon she is not in (shards follow the salon''s visibility)');
+select is((select count(*)::int from salon_counter_shards where salon_id = tests.fx('lectrices')) > 0, true,
+          'the counters of a salon in the directory are readable');
 
 -- a member
 select tests.act_as('claire');
@@ -78,6 +85,10 @@ select lives_ok($$ update salons set name = 'Les Lectrices', color_theme = '#112
                 'the owner edits her salon');
 select throws_ok($$ update salons set color_theme = 'violet' where id = tests.fx('lectrices') $$,
                  '23514', null, 'a color theme must be #rrggbb');
+select throws_ok($$ update salons set name = 'x' || repeat(' ', 100000) where id = tests.fx('lectrices') $$,
+                 '23514', null, 'a salon name over 80 characters is refused on update too (trailing spaces count)');
+select throws_ok($$ update salons set name = '   ' where id = tests.fx('lectrices') $$,
+                 '23514', null, 'and a blank one');
 select throws_ok($$ update salons set owner_id = tests.fx('claire') where id = tests.fx('lectrices') $$,
                  '42501', null, 'ownership changes through set_member_role() only');
 select is((select count(*)::int from salon_invitations), 1, 'the owner sees her salon''s invitations');

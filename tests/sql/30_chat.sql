@@ -64,6 +64,10 @@ select throws_ok($$ delete from chat_messages where content = 'Merci !' $$, '425
 select throws_ok($$ update chat_messages set salon_id = tests.fx('marche') where content = 'Merci !' $$,
                  '42501', null, 'a message cannot move');
 select lives_ok($$ update chat_messages set content = 'Merci beaucoup !' where content = 'Merci !' $$, 'an author edits her text');
+select throws_ok($$ update chat_messages set content = 'x' || repeat(' ', 1000000) where content = 'Merci beaucoup !' $$,
+                 '23514', null, 'an edit cannot store more than 4,000 characters (1,000,001 bytes of spaces refused)');
+select throws_ok($$ update chat_messages set content = '  ' where content = 'Merci beaucoup !' $$,
+                 '23514', null, 'nor blank a message');
 update chat_messages set content = 'modifié' where id = (select id from msg where name = 'welcome');
 select is((select content from chat_messages where id = (select id from msg where name = 'welcome')), 'Bienvenue !',
           'nobody edits another member''s message');

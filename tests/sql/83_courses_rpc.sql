@@ -41,7 +41,11 @@ select is(update_lesson_progress(tests.fx('l1'), 600, 610, 95)->>'newly_complete
 select is(update_lesson_progress(tests.fx('l1'), 600, 610, 100)->>'newly_completed', 'false', 'a retry does not complete it twice');
 select is((select points from user_stats), 10 + 10, 'lesson points and the first-lesson badge are paid once');
 select is((select total_lessons_completed from user_stats), 1, 'one lesson completed');
-select is((select total_study_time_minutes from user_stats), 10, 'study time follows watch time (610 s)');
+-- 130 s reported first; then 610 s twice a moment later (the same transaction: no time
+-- passed), each crediting its 5 s of slack, not 480 s
+select is((select watch_time_seconds from user_lesson_progress where lesson_id = tests.fx('l1')), 140,
+          'watch time grows no faster than the clock');
+select is((select total_study_time_minutes from user_stats), 2, 'study time follows the credited watch time (140 s)');
 select is((select count(*)::int from user_activities where type = 'lesson_completed'), 1, 'one activity row');
 select is((select count(*)::int from user_lesson_progress), 1, 'she reads her progress');
 
@@ -94,6 +98,23 @@ select is((select conversion_triggers->-1->>'type' from my_profile()), 'daily_pr
 select throws_ok($$ select record_profile_view(gen_random_uuid()) $$, 'PT404', null, 'unknown profile');
 select tests.act_as('paula');
 select is(record_profile_view(tests.fx('olga'))->>'limit', null, 'premium members have no view limit');
+
+-- study time is what could have been watched, not what the client says
+select tests.act_as_admin();
+select tests.create_user('lea');
+insert into courses (id, title, slug, is_published) values (gen_random_uuid(), 'Durées', 'durees', true);
+insert into tests.fixtures select slug, id from courses where slug = 'durees';
+insert into lessons (course_id, lesson_number, title, duration_minutes, is_free) values
+    (tests.fx('durees'), 1, 'Dix minutes', 10, true), (tests.fx('durees'), 2, 'Une heure', 60, true);
+insert into tests.fixtures select 'dur' || lesson_number, id from lessons where course_id = tests.fx('durees');
+select tests.act_as('lea');
+select is(update_lesson_progress(tests.fx('dur1'), 0, 864000, 5)->>'watch_time_seconds', '600',
+          'a report credits no more than the lesson lasts (10 minutes, not 864,000 s)');
+select is((select total_study_time_minutes from user_stats), 10, 'her study time grows by 10 minutes, not 14,400');
+select is(update_lesson_progress(tests.fx('dur2'), 0, 100, 5)->>'watch_time_seconds', '100', 'a plausible first report counts');
+select is(update_lesson_progress(tests.fx('dur2'), 0, 3000, 10)->>'watch_time_seconds', '105',
+          'the next report credits no more than the time since the previous one (here none, 5 s of slack)');
+select is((select total_study_time_minutes from user_stats), 11, 'and her study time follows what was credited');
 
 select tests.act_as_admin();
 select * from finish();

@@ -17,6 +17,12 @@ select tests.act_as_service();
 select throws_ok($$ select aurora_private.apply_stripe_event('{"id": "evt_1"}') $$, '22023', null, 'a malformed event is refused');
 select throws_ok($$ select aurora_private.apply_stripe_event(tests.stripe_event('nope', 'x', 1, '{}')) $$, '22023', null,
                  'an id that is not an event id is refused');
+select throws_ok($$ select aurora_private.apply_stripe_event(('{"id": "evt_deep", "object": "event", "type": "customer.updated",
+                                                               "created": 1700000000, "data": {"object": '
+                                                             || repeat('{"a": ', 1000) || '1' || repeat('}', 1000) || '}}')::jsonb) $$,
+                 '22023', 'not a Stripe event: nested deeper than 64 levels',
+                 'an event nested 1,000 levels deep is bad input (22023), not a crash of the parser (XX000)');
+select is((select count(*)::int from stripe_events where id = 'evt_deep'), 0, 'and nothing of it is written');
 
 -- checkout: maps customer and subscription to Inès
 select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_checkout', 'checkout.session.completed', 1700000000,

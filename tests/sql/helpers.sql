@@ -15,9 +15,10 @@ create or replace function tests.create_user(p_name text, p_subscription text de
 returns uuid language plpgsql as $$
 declare uid uuid := gen_random_uuid();
 begin
-    insert into auth.users (id, aud, role, email, raw_user_meta_data)
+    -- confirmed, as GoTrue leaves a member who signed up and clicked her link
+    insert into auth.users (id, aud, role, email, raw_user_meta_data, email_confirmed_at)
     values (uid, 'authenticated', 'authenticated', p_name || '@example.fr',
-            jsonb_build_object('full_name', initcap(p_name)));
+            jsonb_build_object('full_name', initcap(p_name)), now());
     update public.profiles set subscription_type = p_subscription,
            trial_ends_at = case when p_subscription = 'trial' then now() + interval '7 days' end,
            stripe_customer_id = 'cus_' || p_name

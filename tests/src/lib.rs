@@ -58,11 +58,13 @@ impl TestDb {
     }
 }
 
-/// Creates a user (the auth.users trigger makes her profile) and returns her id.
+/// Creates a confirmed user (the auth.users triggers make her profile, her welcome email
+/// and her first contact sync) and returns her id.
 pub async fn create_user(admin: &Client, email: &str) -> Uuid {
     let row = admin
         .query_one(
-            "insert into auth.users (id, aud, role, email) values (gen_random_uuid(), 'authenticated', 'authenticated', $1) returning id",
+            "insert into auth.users (id, aud, role, email, email_confirmed_at)
+             values (gen_random_uuid(), 'authenticated', 'authenticated', $1, now()) returning id",
             &[&email],
         )
         .await

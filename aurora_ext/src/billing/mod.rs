@@ -278,8 +278,10 @@ fn record(event: &Value, status: &str, user: Option<pgrx::Uuid>) {
 
 /// Records a verified Stripe event once and applies it. A redelivery (same id) answers
 /// `duplicate` and changes nothing; concurrent deliveries of one event queue on the
-/// ledger's primary key, and exactly one applies it.
-#[pg_extern(schema = "aurora_private", volatile, security_definer)]
+/// ledger's primary key, and exactly one applies it. Called through
+/// `aurora_private.apply_stripe_event` (billing/security.sql), which refuses a document
+/// nested deeper than any Stripe object before it is parsed here.
+#[pg_extern(schema = "aurora_private", name = "apply_stripe_event_core", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn apply_stripe_event(event: JsonB) -> JsonB {
     let e = event.0;

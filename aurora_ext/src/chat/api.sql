@@ -27,17 +27,17 @@ create trigger chat_messages_guard before insert on chat_messages
     for each row execute function chat_messages_guard();
 
 create function delete_message(message_id bigint)
-returns jsonb language plpgsql volatile set search_path = pg_catalog, pg_temp
+returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
 as $$ begin return aurora_private.unwrap(aurora_private.delete_message(message_id)); end $$;
 
 create function get_reply_message_info(message_id bigint)
-returns jsonb language plpgsql stable set search_path = pg_catalog, pg_temp
+returns jsonb language plpgsql stable security definer set search_path = pg_catalog, pg_temp
 as $$ begin return aurora_private.unwrap(aurora_private.get_reply_message_info(message_id)); end $$;
 
 create function toggle_message_reaction(message_id bigint, emoji text)
-returns jsonb language plpgsql volatile set search_path = pg_catalog, pg_temp
+returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
 as $$ begin return aurora_private.unwrap(aurora_private.toggle_message_reaction(message_id, emoji)); end $$;
 
 create function handle_message_reaction(message_id bigint, emoji text, action text)
-returns jsonb language plpgsql volatile set search_path = pg_catalog, pg_temp
+returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
 as $$ begin return aurora_private.unwrap(aurora_private.handle_message_reaction(message_id, emoji, action)); end $$;

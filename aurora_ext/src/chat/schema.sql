@@ -4,7 +4,8 @@
 -- reply or reaction can only point inside its own salon (composite foreign keys).
 create table chat_messages (
     id bigserial not null,
-    content text not null check (char_length(btrim(content)) between 1 and 4000),
+    -- limits hold on what is stored, whatever the write path (insert trims, an edit may not)
+    content text not null check (char_length(content) between 1 and 4000 and btrim(content) <> ''),
     user_id uuid not null references auth.users (id) on delete cascade,
     salon_id uuid not null references salons (id) on delete cascade,
     reply_to_id bigint,

@@ -223,6 +223,28 @@ fn get_course_lessons(
     TableIterator::new(rows)
 }
 
+/// Seconds of slack on the wall-clock bound (reports are not exactly periodic).
+const REPORT_SLACK_SECONDS: i64 = 5;
+/// A first report on a lesson of unknown duration credits at most this much.
+const FIRST_REPORT_MAX_SECONDS: i32 = 3_600;
+
+/// The watch time (a lesson's running total, as the client reports it) that may be
+/// credited: never more than the lesson lasts, and never more than the wall-clock time since
+/// her previous report on it (`previous`: total then, seconds since). Study time and history
+/// are paid from this, not from what the client says.
+fn credited_watch_time(claimed: i32, previous: Option<(i32, i64)>, duration_minutes: Option<i32>) -> i32 {
+    let mut total = i64::from(claimed);
+    if let Some(minutes) = duration_minutes {
+        total = total.min(i64::from(minutes) * 60);
+    }
+    match previous {
+        Some((watched, since)) => total = total.min(i64::from(watched) + since.max(0) + REPORT_SLACK_SECONDS),
+        None if duration_minutes.is_none() => total = total.min(i64::from(FIRST_REPORT_MAX_SECONDS)),
+        None => {}
+    }
+    total.clamp(0, i64::from(claimed.max(0))) as i32
+}
+
 fn progress(
     lesson: Option<pgrx::Uuid>,
     position: Option<i32>,
@@ -247,17 +269,26 @@ fn progress(
     // the completion threshold comes with it.
     let before = crate::platform::spi::json_one!(
         "select jsonb_build_object('threshold', st.lesson_completion_threshold,
-                                   'status', p.status, 'watch', p.watch_time_seconds)
+                                   'status', p.status, 'watch', p.watch_time_seconds,
+                                   'since_last_report', extract(epoch from now() - p.updated_at)::int,
+                                   'duration_minutes', (select l.duration_minutes from public.lessons l where l.id = $2))
            from public.aurora_settings st
-           left join lateral (select status, watch_time_seconds from public.user_lesson_progress
+           left join lateral (select status, watch_time_seconds, updated_at from public.user_lesson_progress
                                where user_id = $1 and lesson_id = $2 for update) p on true",
         &[me.into(), lesson.into()],
     )
     .unwrap_or_else(|| error!("aurora: aurora_settings has no row"));
     let threshold = before["threshold"].as_i64().unwrap_or(100) as i32;
+    let duration_minutes = before["duration_minutes"].as_i64().map(|d| d as i32);
+    let since_last_report = before["since_last_report"].as_i64();
     let before = Some(before).filter(|b| !b["status"].is_null());
     let was_completed = before.as_ref().and_then(|b| b["status"].as_str()) == Some("completed");
     let watch_before = before.as_ref().and_then(|b| b["watch"].as_i64()).unwrap_or(0) as i32;
+    let watch_time = credited_watch_time(
+        watch_time,
+        before.as_ref().map(|_| (watch_before, since_last_report.unwrap_or(0))),
+        duration_minutes,
+    );
     // Progress only moves forward (completion, watch time): a retry or an older client
     // state cannot undo it.
     let row = crate::platform::spi::json_one!(
@@ -355,7 +386,7 @@ fn complete_course_if_done(me: pgrx::Uuid, course: pgrx::Uuid) -> bool {
          select jsonb_build_object('just_completed', coalesce((select just_completed from u), false),
                                    'title', (select title from public.courses where id = $2),
                                    'email', (select email from public.profiles where id = $1),
-                                   'name', (select full_name from public.profiles where id = $1))",
+                                   'name', (select public.email_first_name(full_name) from public.profiles where id = $1))",
         &[me.into(), course.into()],
     )
     .unwrap_or(Value::Null);

@@ -2,7 +2,7 @@
 
 create table courses (
     id uuid primary key default gen_random_uuid(),
-    title text not null check (char_length(btrim(title)) between 1 and 200),
+    title text not null check (char_length(title) between 1 and 200 and btrim(title) <> ''),
     slug text unique check (slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'),
     description text,
     short_description text,
@@ -21,7 +21,7 @@ create index idx_courses_order_index on courses (order_index) where is_published
 -- get_lesson_content() to entitled users only.
 create table lessons (
     id uuid primary key default gen_random_uuid(),
-    title text not null check (char_length(btrim(title)) between 1 and 200),
+    title text not null check (char_length(title) between 1 and 200 and btrim(title) <> ''),
     content text,
     video_url text,
     course_id uuid not null references courses (id) on delete cascade,

@@ -111,23 +111,41 @@ begin
 end
 $$;
 
--- Welcome: every new member gets one, once.
-create function email_welcome_new_profile() returns trigger
+-- A member's name as it may appear in an email: it is text she typed, so links, markup and
+-- template braces are taken out and it is cut at 40 characters (a name, not a message).
+-- Every email that greets a member by name goes through here.
+create function email_first_name(full_name text) returns text
+language sql immutable parallel safe
+as $$
+    select left(btrim(regexp_replace(regexp_replace(coalesce($1, ''),
+                      '(https?://|www\.)\S*|[<>{}\[\]\\|@]', '', 'gi'), '\s+', ' ', 'g')), 40)
+$$;
+
+-- Welcome, and her first contact sync, once her address is confirmed: an unconfirmed
+-- sign-up is an address anyone may have typed, and aurora must not mail it or list it.
+-- After aurora_on_auth_user_created (trigger names fire in order), so her profile exists.
+create function welcome_confirmed_member() returns trigger
 language plpgsql security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    if new.email is not null then
-        insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
-        values ('welcome', new.id, new.email, jsonb_build_object('prenom', coalesce(new.full_name, '')),
-                'welcome:' || new.id)
-        on conflict (idempotency_key) do nothing;
+    if new.email_confirmed_at is null or (tg_op = 'UPDATE' and old.email_confirmed_at is not null) then
+        return null;
     end if;
+    insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
+    select 'welcome', p.id, p.email, jsonb_build_object('prenom', public.email_first_name(p.full_name)),
+           'welcome:' || p.id
+      from public.profiles p
+     where p.id = new.id and p.email is not null
+    on conflict (idempotency_key) do nothing;
+    insert into public.brevo_contact_sync (user_id, reason)
+    select p.id, 'signup' from public.profiles p where p.id = new.id;
+    perform pg_notify('aurora_email_outbox', '');
     return null;
 end
 $$;
-create trigger profiles_welcome_email after insert on profiles
-    for each row execute function email_welcome_new_profile();
+create trigger aurora_on_auth_user_email_confirmed after insert or update of email_confirmed_at on auth.users
+    for each row execute function welcome_confirmed_member();
 
 -- Reminders N days before a Stripe trial ends or a subscription set to cancel ends; one per
 -- subscription and end date. Run by the sweep worker and callable by service_role.
@@ -148,7 +166,7 @@ as $$
     ), queued as (
         insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
         select 'subscription-reminder', user_id, email,
-               jsonb_build_object('prenom', coalesce(full_name, ''), 'raison', reason,
+               jsonb_build_object('prenom', public.email_first_name(full_name), 'raison', reason,
                                   'date_fin', to_char(ends_at at time zone 'Europe/Paris', 'DD/MM/YYYY')),
                'reminder:' || id || ':' || extract(epoch from ends_at)::bigint
           from due
@@ -160,21 +178,22 @@ $$;
 
 -- contact list sync ----------------------------------------------------------------------
 
+-- A confirmed member's entitlement changed: her Brevo lists follow (her first sync is made
+-- when she confirms her address, welcome_confirmed_member()).
 create function brevo_contact_on_profile() returns trigger
 language plpgsql security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    if tg_op = 'INSERT' then
-        insert into public.brevo_contact_sync (user_id, reason) values (new.id, 'signup');
-    elsif new.subscription_type is distinct from old.subscription_type then
+    if new.subscription_type is distinct from old.subscription_type
+       and exists (select from auth.users u where u.id = new.id and u.email_confirmed_at is not null) then
         insert into public.brevo_contact_sync (user_id, reason) values (new.id, 'entitlement');
+        perform pg_notify('aurora_email_outbox', '');
     end if;
-    perform pg_notify('aurora_email_outbox', '');
     return null;
 end
 $$;
-create trigger profiles_brevo_contact after insert or update of subscription_type on profiles
+create trigger profiles_brevo_contact after update of subscription_type on profiles
     for each row execute function brevo_contact_on_profile();
 
 -- Claims due contact syncs with the member's current email, name and entitlement.

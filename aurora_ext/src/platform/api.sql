@@ -3,7 +3,9 @@
 -- PT404 → 404, PT410 → 410, PT429 → 429). The public wrappers around the cores are
 -- PL/pgSQL, `begin return aurora_private.unwrap(...); end`: a SQL function with a SET
 -- clause is never inlined and is parsed and planned again on every call, PL/pgSQL keeps
--- its plan for the session (measured: the same RPC 15 % faster end to end).
+-- its plan for the session (measured: the same RPC 15 % faster end to end). They are
+-- SECURITY DEFINER, so that no client needs (or has) any right in aurora_private: a member
+-- cannot call a core, or this function with an error of her choosing, directly.
 create function aurora_private.unwrap(result jsonb) returns jsonb
 language plpgsql immutable
 set search_path = pg_catalog, pg_temp
@@ -29,3 +31,11 @@ create trigger aurora_settings_updated_at before update on aurora_settings
 -- the outbox and the join attempts are aurora's bookkeeping: no client policy at all
 alter table email_outbox enable row level security;
 alter table salon_join_attempts enable row level security;
+
+-- A Storage object name that is a normal path: segments joined by single slashes, none of
+-- them empty, "." or "..", no slash at either end. Storage does not normalise names, and
+-- the storage policies (platform/finalize.sql) judge an object by its first folder:
+-- `<me>/../<victim>/a.png` must not pass as hers. SQL and without SET, so it is inlined.
+create function storage_path_is_normal(name text) returns boolean
+language sql immutable strict parallel safe
+as $$ select $1 ~ '^[^/]+(/[^/]+)*$' and $1 !~ '(^|/)\.{1,2}(/|$)' $$;

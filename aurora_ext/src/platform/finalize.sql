@@ -11,8 +11,20 @@ revoke all on
     user_courses, user_stats, user_achievements, user_activities, user_progress_history,
     salons_with_details, my_salons, chat_messages_with_profiles
     from public, anon, authenticated;
-revoke all on sequence chat_messages_id_seq, message_reactions_id_seq
-    from public, anon, authenticated;
+-- every sequence of the extension, whatever Supabase's default privileges gave (setval by
+-- anon would break every later insert, and no rollback undoes it)
+do $$
+declare s regclass;
+begin
+    for s in select c.oid::regclass from pg_class c
+               join pg_depend d on d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e'
+               join pg_extension e on e.oid = d.refobjid and e.extname = 'aurora'
+              where c.relkind = 'S'
+    loop
+        execute format('revoke all on sequence %s from public, anon, authenticated', s);
+    end loop;
+end
+$$;
 -- Functions: every function of the extension starts closed to PUBLIC and anon.
 do $$
 declare f regprocedure;
@@ -105,13 +117,11 @@ grant select on user_lesson_progress, user_courses, user_stats, user_achievement
     to authenticated;
 
 -- functions called from policies, views and clients
--- The API: the public wrappers call the Rust cores in aurora_private (which check the
--- caller themselves), so members need those too. get_table_columns and
+-- The API: the public wrappers (SECURITY DEFINER) call the Rust cores in aurora_private,
+-- which check the caller themselves (from the request's role and claims, which a definer
+-- frame does not change). aurora_private is closed to clients: no member can call a core,
+-- the error-raising unwrap() or any other helper directly. get_table_columns and
 -- fold_salon_counters stay with service_role.
-grant usage on schema aurora_private to authenticated;
-grant execute on all functions in schema aurora_private to authenticated;
--- only the message insert guard (SECURITY DEFINER) counts a member's messages
-revoke execute on function aurora_private.claim_message_quota(uuid, uuid, boolean) from authenticated;
 grant execute on function
     my_salon_ids(), salon_share_code(uuid), user_is_salon_member(uuid, uuid), my_profile(),
     create_salon_with_code(text, text, text, text, text), join_salon_via_code(text),
@@ -125,7 +135,7 @@ grant execute on function
     get_lesson_content(uuid), start_course(uuid), get_course_lessons(uuid),
     update_lesson_progress(uuid, integer, integer, integer),
     get_leaderboard(integer), record_profile_view(uuid),
-    export_my_data(), delete_my_account(), ensure_profile()
+    export_my_data(), delete_my_account(), ensure_profile(), storage_path_is_normal(text)
     to authenticated;
 -- limits are no secret: clients show them
 grant select on aurora_settings to authenticated;
@@ -193,11 +203,17 @@ select pg_catalog.pg_extension_config_dump('brevo_contact_sync', '');
 select pg_catalog.pg_extension_config_dump('brevo_contact_sync_id_seq', '');
 
 -- Realtime -----------------------------------------------------------------------------
+-- Supabase Realtime applies RLS to inserts and updates, not to deletes: a DELETE event goes
+-- to every subscriber of the table, carrying the old row's replica identity. So only tables
+-- whose deletes reveal nothing worth hiding are published, each with the default identity
+-- (its primary key, never FULL): chat_messages (a hard delete is a cascade; it carries
+-- (salon_id, id)), message_reactions ((salon_id, id)), profiles (a member id). Not
+-- salon_members: its key says who left which salon; clients refresh member lists from the
+-- join/leave answers and chat events. tests/sql/01_structure.sql holds this list.
 do $$
 begin
     if exists (select from pg_publication where pubname = 'supabase_realtime' and not puballtables) then
-        alter publication supabase_realtime
-            add table chat_messages, message_reactions, profiles, salon_members;
+        alter publication supabase_realtime add table chat_messages, message_reactions, profiles;
     end if;
 end
 $$;
@@ -205,8 +221,12 @@ $$;
 -- Storage ------------------------------------------------------------------------------
 -- Buckets and their policies, when Supabase Storage is there: a member writes only under
 -- her own folder (<user id>/...), a salon's avatar only by the salon's owner
--- (<salon id>/...). Everything in these buckets is public to read. Column references are
--- qualified (objects.name): inside a subquery on salons, a bare `name` is salons.name.
+-- (<salon id>/...). Object names must be normal paths (storage_path_is_normal()): the
+-- folder a policy checks is then the folder the object is in. The buckets are public:
+-- files are served by URL, which needs no policy; listing is only for a member's own
+-- folder and the avatars of salons she can see (folder names are member and salon ids).
+-- Column references are qualified (objects.name): inside a subquery on salons, a bare
+-- `name` is salons.name.
 do $$
 begin
     if to_regclass('storage.buckets') is null or to_regclass('storage.objects') is null then
@@ -227,50 +247,48 @@ begin
             allowed_mime_types = excluded.allowed_mime_types;
 
     drop policy if exists aurora_images_read on storage.objects;
+    drop policy if exists aurora_own_folder_select on storage.objects;
     drop policy if exists aurora_own_folder_insert on storage.objects;
     drop policy if exists aurora_own_folder_update on storage.objects;
     drop policy if exists aurora_own_folder_delete on storage.objects;
+    drop policy if exists aurora_salon_avatar_select on storage.objects;
     drop policy if exists aurora_salon_avatar_insert on storage.objects;
     drop policy if exists aurora_salon_avatar_update on storage.objects;
     drop policy if exists aurora_salon_avatar_delete on storage.objects;
 
-    create policy aurora_images_read on storage.objects for select to anon, authenticated
-        using (bucket_id in ('avatars', 'salon-avatars', 'covers'));
-
+    create policy aurora_own_folder_select on storage.objects for select to authenticated
+        using (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
+               and (storage.foldername(objects.name))[1] = (select auth.uid())::text);
     create policy aurora_own_folder_insert on storage.objects for insert to authenticated
-        with check (bucket_id in ('avatars', 'covers')
+        with check (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
                     and (storage.foldername(objects.name))[1] = (select auth.uid())::text);
     create policy aurora_own_folder_update on storage.objects for update to authenticated
-        using (bucket_id in ('avatars', 'covers')
+        using (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
                and (storage.foldername(objects.name))[1] = (select auth.uid())::text)
-        with check (bucket_id in ('avatars', 'covers')
+        with check (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
                     and (storage.foldername(objects.name))[1] = (select auth.uid())::text);
     create policy aurora_own_folder_delete on storage.objects for delete to authenticated
-        using (bucket_id in ('avatars', 'covers')
+        using (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
                and (storage.foldername(objects.name))[1] = (select auth.uid())::text);
 
+    -- a salon's avatar: listed where the salon is visible, written by its owner
+    create policy aurora_salon_avatar_select on storage.objects for select to authenticated
+        using (bucket_id = 'salon-avatars' and public.storage_path_is_normal(objects.name)
+               and (storage.foldername(objects.name))[1] in (select s.id::text from public.salons s));
     create policy aurora_salon_avatar_insert on storage.objects for insert to authenticated
-        with check (bucket_id = 'salon-avatars'
-                    and exists (select 1 from public.salons s
-                                 where s.id = case when (storage.foldername(objects.name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                                                 then ((storage.foldername(objects.name))[1])::uuid end
-                                   and s.owner_id = (select auth.uid())));
+        with check (bucket_id = 'salon-avatars' and public.storage_path_is_normal(objects.name)
+                    and (storage.foldername(objects.name))[1] in
+                        (select s.id::text from public.salons s where s.owner_id = (select auth.uid())));
     create policy aurora_salon_avatar_update on storage.objects for update to authenticated
-        using (bucket_id = 'salon-avatars'
-               and exists (select 1 from public.salons s
-                            where s.id = case when (storage.foldername(objects.name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                                                 then ((storage.foldername(objects.name))[1])::uuid end
-                              and s.owner_id = (select auth.uid())))
-        with check (bucket_id = 'salon-avatars'
-                    and exists (select 1 from public.salons s
-                                 where s.id = case when (storage.foldername(objects.name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                                                 then ((storage.foldername(objects.name))[1])::uuid end
-                                   and s.owner_id = (select auth.uid())));
+        using (bucket_id = 'salon-avatars' and public.storage_path_is_normal(objects.name)
+               and (storage.foldername(objects.name))[1] in
+                   (select s.id::text from public.salons s where s.owner_id = (select auth.uid())))
+        with check (bucket_id = 'salon-avatars' and public.storage_path_is_normal(objects.name)
+                    and (storage.foldername(objects.name))[1] in
+                        (select s.id::text from public.salons s where s.owner_id = (select auth.uid())));
     create policy aurora_salon_avatar_delete on storage.objects for delete to authenticated
-        using (bucket_id = 'salon-avatars'
-               and exists (select 1 from public.salons s
-                            where s.id = case when (storage.foldername(objects.name))[1] ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                                                 then ((storage.foldername(objects.name))[1])::uuid end
-                              and s.owner_id = (select auth.uid())));
+        using (bucket_id = 'salon-avatars' and public.storage_path_is_normal(objects.name)
+               and (storage.foldername(objects.name))[1] in
+                   (select s.id::text from public.salons s where s.owner_id = (select auth.uid())));
 end
 $$;

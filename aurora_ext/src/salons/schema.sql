@@ -2,7 +2,7 @@
 
 create table salons (
     id uuid primary key default gen_random_uuid(),
-    name text not null check (char_length(btrim(name)) between 1 and 80),
+    name text not null check (char_length(name) between 1 and 80 and btrim(name) <> ''),
     description text check (char_length(description) <= 1000),
     avatar_url text check (char_length(avatar_url) <= 2048),
     category text check (char_length(category) <= 50),

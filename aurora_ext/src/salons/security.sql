@@ -88,8 +88,10 @@ create policy salon_members_leave on salon_members for delete to authenticated
     using (user_id = (select auth.uid()) and role <> 'owner');
 
 alter table salon_counter_shards enable row level security;
+-- a salon's counters are visible exactly where the salon is (salons' own policy applies
+-- inside the subquery): not for archived or hidden salons she is not a member of
 create policy salon_counter_shards_select on salon_counter_shards for select to authenticated
-    using (true);
+    using (salon_id in (select s.id from salons s));
 
 alter table salon_invitations enable row level security;
 create policy salon_invitations_select on salon_invitations for select to authenticated
