@@ -11,29 +11,22 @@ revoke all on
     user_courses, user_stats, user_achievements, user_activities, user_progress_history,
     salons_with_details, my_salons, chat_messages_with_profiles
     from public, anon, authenticated;
--- every sequence of the extension, whatever Supabase's default privileges gave (setval by
--- anon would break every later insert, and no rollback undoes it)
+-- Every sequence and function of the extension starts closed to PUBLIC, anon and
+-- authenticated, whatever Supabase's default privileges gave (setval by anon on a sequence
+-- would break every later insert, and no rollback undoes it); what clients need is granted
+-- below, by name.
 do $$
-declare s regclass;
+declare object text;
 begin
-    for s in select c.oid::regclass from pg_class c
-               join pg_depend d on d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e'
-               join pg_extension e on e.oid = d.refobjid and e.extname = 'aurora'
-              where c.relkind = 'S'
+    for object in
+        select case when d.classid = 'pg_proc'::regclass then 'function ' || d.objid::regprocedure
+                    else 'sequence ' || d.objid::regclass end
+          from pg_depend d
+          join pg_extension e on e.oid = d.refobjid and e.extname = 'aurora'
+          left join pg_class c on d.classid = 'pg_class'::regclass and c.oid = d.objid
+         where d.deptype = 'e' and (d.classid = 'pg_proc'::regclass or c.relkind = 'S')
     loop
-        execute format('revoke all on sequence %s from public, anon, authenticated', s);
-    end loop;
-end
-$$;
--- Functions: every function of the extension starts closed to PUBLIC and anon.
-do $$
-declare f regprocedure;
-begin
-    for f in select p.oid::regprocedure from pg_proc p
-               join pg_depend d on d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e'
-               join pg_extension e on e.oid = d.refobjid and e.extname = 'aurora'
-    loop
-        execute format('revoke all on function %s from public, anon, authenticated', f);
+        execute format('revoke all on %s from public, anon, authenticated', object);
     end loop;
 end
 $$;
