@@ -99,9 +99,25 @@ begin
 end
 $$;
 EOF
+# and what 0.1.0 let an author store by editing (a limit checked on insert only): the
+# upgrade must carry such a row into the new constraint
+psql_admin -d "$OLD_DB" >/dev/null <<'EOF'
+do $$
+declare m record;
+begin
+    select id, user_id into m from public.chat_messages order by id limit 1;
+    perform set_config('request.jwt.claims', json_build_object('sub', m.user_id, 'role', 'authenticated')::text, true);
+    perform set_config('role', 'authenticated', true);
+    update public.chat_messages set content = content || repeat(' ', 5000) where id = m.id;
+    perform set_config('role', 'none', true);
+end
+$$;
+EOF
+[ "$(sql -d "$OLD_DB" -c "select count(*) from public.chat_messages where char_length(content) > 4000")" = 1 ] \
+    || fail "could not store the over-long edit 0.1.0 allowed"
 [ "$(sql -d "$OLD_DB" -c "select extversion from pg_extension where extname = 'aurora'")" = "$OLD_VERSION" ] \
     || fail "the release database is not at ${OLD_VERSION}"
-ok "database made and used with release ${OLD_VERSION}"
+ok "database made and used with release ${OLD_VERSION} (with an over-long edited message)"
 
 # Every extension table: rows and a digest of their primary keys (nothing lost or duplicated);
 # the salons' exact counters (folded part + shards).
@@ -182,6 +198,9 @@ psql_admin -d "$OLD_DB" -c "alter extension aurora update"
 [ "$(sql -d "$OLD_DB" -c "select extversion from pg_extension where extname = 'aurora'")" = "$NEW_VERSION" ] \
     || fail "alter extension aurora update did not reach ${NEW_VERSION}"
 ok "alter extension aurora update: ${OLD_VERSION} → ${NEW_VERSION}"
+[ "$(sql -d "$OLD_DB" -c "select count(*) from public.chat_messages where char_length(content) > 4000")" = 0 ] \
+    || fail "the update left a message over the limit"
+ok "the update trimmed the over-long edit into the new limit"
 
 # after the update, in a session that was refused before (cached answers are dropped)
 psql -X -q -v ON_ERROR_STOP=1 -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d "$OLD_DB" >/dev/null <<EOF \

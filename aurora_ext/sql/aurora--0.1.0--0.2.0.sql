@@ -23,8 +23,10 @@ alter table chat_messages drop constraint chat_messages_content_check,
 update salons set name = btrim(name) where char_length(name) > 80;
 alter table salons drop constraint salons_name_check,
     add constraint salons_name_check check (char_length(name) between 1 and 80 and btrim(name) <> '');
+update courses set title = btrim(title) where char_length(title) > 200;
 alter table courses drop constraint courses_title_check,
     add constraint courses_title_check check (char_length(title) between 1 and 200 and btrim(title) <> '');
+update lessons set title = btrim(title) where char_length(title) > 200;
 alter table lessons drop constraint lessons_title_check,
     add constraint lessons_title_check check (char_length(title) between 1 and 200 and btrim(title) <> '');
 
@@ -224,4 +226,58 @@ begin
         alter publication supabase_realtime drop table salon_members;
     end if;
 end
+$$;
+
+-- The edge's member emails and Brevo contacts carry names cleaned like every email's.
+create or replace function aurora_private.queue_member_email(p_member uuid, p_template text, p_params jsonb,
+                                                  p_key text)
+returns text
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    recipient text;
+begin
+    select p.email into recipient from public.profiles p where p.id = p_member;
+    if recipient is null then
+        return 'no_recipient';
+    end if;
+    if p_template = 'email-verification' and exists (
+        select 1 from public.email_outbox o
+         where o.user_id = p_member and o.template = 'email-verification'
+           and o.created_at > now() - interval '60 seconds') then
+        return 'too_soon';
+    end if;
+    -- a name the caller passes is the member's text: it goes in as every name does
+    if p_params ? 'prenom' then
+        p_params := p_params || jsonb_build_object('prenom', public.email_first_name(p_params ->> 'prenom'));
+    end if;
+    insert into public.email_outbox as o (template, user_id, recipient_email, params, idempotency_key)
+    values (p_template, p_member, recipient, coalesce(p_params, '{}'), p_key)
+    on conflict on constraint email_outbox_idempotency_key_key do nothing;
+    return 'queued';
+end
+$$;
+create or replace function aurora_private.claim_contact_syncs(batch integer, lease_seconds integer)
+returns table (id bigint, email text, full_name text, entitlement text, attempts integer)
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    with due as (
+        select c.id from public.brevo_contact_sync c
+         where (c.status = 'pending' and c.next_attempt_at <= now())
+            or (c.status = 'sending' and c.lease_until < now())
+         order by c.next_attempt_at, c.id
+         limit greatest(batch, 1)
+         for update skip locked
+    ), claimed as (
+        update public.brevo_contact_sync c
+           set status = 'sending', attempts = c.attempts + 1,
+               lease_until = now() + make_interval(secs => greatest(lease_seconds, 1))
+          from due where c.id = due.id
+        returning c.id, c.user_id, c.attempts
+    )
+    -- the name Brevo keeps (and may put in campaigns) is cleaned as in our own emails
+    select claimed.id, p.email, public.email_first_name(p.full_name), p.subscription_type, claimed.attempts
+      from claimed left join public.profiles p on p.id = claimed.user_id
 $$;

@@ -35,6 +35,14 @@ update profiles set subscription_type = 'premium' where email = 'cible2@victime.
 select is((select count(*)::int from brevo_contact_sync c join profiles p on p.id = c.user_id
             where p.email = 'cible2@victime.example'), 0, 'an unconfirmed member''s entitlement is not synced to Brevo');
 select is(email_first_name(repeat('Anne-Sophie ', 10)), 'Anne-Sophie Anne-Sophie Anne-Sophie Anne', 'names are cut at 40 characters');
+select is((select full_name from aurora_private.claim_contact_syncs(1000, 60) where email = 'cible1@victime.example'),
+          'Gagnez 1000 € sur bici/b params.x', 'the name handed to Brevo for her contact is cleaned the same way');
+select is(aurora_private.queue_member_email(tests.fx('claire'), 'email-verification',
+                                            '{"prenom": "<script>x</script> https://evil.example", "lien": "https://aurora50.fr/v"}',
+                                            'verification:claire:test'), 'queued', 'the edge queues a member email');
+select is((select params from email_outbox where idempotency_key = 'verification:claire:test'),
+          '{"lien": "https://aurora50.fr/v", "prenom": "scriptx/script"}'::jsonb,
+          'a name the edge passes is cleaned too; other params are left as they are');
 
 insert into subscriptions (id, user_id, customer_id, status, trial_end, last_event_created)
 values ('sub_trial', tests.fx('ines'), 'cus_i', 'trialing', now() + interval '2 days', now());

@@ -104,3 +104,15 @@ returns jsonb language sql immutable as $$
             'price', jsonb_build_object('id', 'price_x', 'unit_amount', p_amount, 'currency', 'eur',
                                         'recurring', jsonb_build_object('interval', p_interval))))))
 $$;
+
+-- The SQLSTATE a statement ends with (null when it succeeds), in a subtransaction that is
+-- rolled back either way: for tables of bad inputs and the deliberate codes they get.
+create or replace function tests.sqlstate_of(p_sql text) returns text language plpgsql as $$
+begin
+    begin
+        execute p_sql;
+        raise exception using errcode = 'P0009';   -- undo what it wrote
+    exception when others then
+        return nullif(sqlstate, 'P0009');
+    end;
+end $$;

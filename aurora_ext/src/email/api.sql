@@ -104,6 +104,10 @@ begin
            and o.created_at > now() - interval '60 seconds') then
         return 'too_soon';
     end if;
+    -- a name the caller passes is the member's text: it goes in as every name does
+    if p_params ? 'prenom' then
+        p_params := p_params || jsonb_build_object('prenom', public.email_first_name(p_params ->> 'prenom'));
+    end if;
     insert into public.email_outbox as o (template, user_id, recipient_email, params, idempotency_key)
     values (p_template, p_member, recipient, coalesce(p_params, '{}'), p_key)
     on conflict on constraint email_outbox_idempotency_key_key do nothing;
@@ -216,7 +220,8 @@ as $$
           from due where c.id = due.id
         returning c.id, c.user_id, c.attempts
     )
-    select claimed.id, p.email, p.full_name, p.subscription_type, claimed.attempts
+    -- the name Brevo keeps (and may put in campaigns) is cleaned as in our own emails
+    select claimed.id, p.email, public.email_first_name(p.full_name), p.subscription_type, claimed.attempts
       from claimed left join public.profiles p on p.id = claimed.user_id
 $$;
 
