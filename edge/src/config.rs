@@ -46,9 +46,9 @@ pub struct Config {
     /// `AURORA_AUTH_RATE_BURST` (10). Per edge instance.
     pub auth_rate_per_minute: u64,
     pub auth_rate_burst: u32,
-    /// `AURORA_TRUST_PROXY`: take the client IP from X-Forwarded-For (behind a load balancer
-    /// that sets it); otherwise the peer address.
-    pub trust_proxy: bool,
+    /// Who may say who the client is: `AURORA_TRUSTED_PROXIES` (addresses or CIDRs), or
+    /// `AURORA_TRUST_PROXY=true` for exactly one proxy in front; by default nobody.
+    pub trusted_proxies: crate::limits::TrustedProxies,
     /// `AURORA_REQUEST_TIMEOUT_MS` (15000) and `AURORA_BODY_LIMIT_BYTES` (1 MiB).
     pub request_timeout: Duration,
     pub body_limit: usize,
@@ -177,7 +177,21 @@ impl Config {
         Ok(Config {
             auth_rate_per_minute: number("AURORA_AUTH_RATE_PER_MINUTE", 30)?.clamp(1, 1_000_000),
             auth_rate_burst: number("AURORA_AUTH_RATE_BURST", 10)?.clamp(1, 1_000_000) as u32,
-            trust_proxy: flag("AURORA_TRUST_PROXY"),
+            trusted_proxies: match non_empty("AURORA_TRUSTED_PROXIES") {
+                Some(list) => crate::limits::TrustedProxies::List(
+                    list.split(',')
+                        .map(|s| s.trim())
+                        .filter(|s| !s.is_empty())
+                        .map(|s| {
+                            s.parse::<ipnet::IpNet>()
+                                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                                .map_err(|_| ConfigError::Invalid { name: "AURORA_TRUSTED_PROXIES", reason: format!("{s} is not an address or CIDR") })
+                        })
+                        .collect::<Result<_, _>>()?,
+                ),
+                None if flag("AURORA_TRUST_PROXY") => crate::limits::TrustedProxies::OneHop,
+                None => crate::limits::TrustedProxies::None,
+            },
             request_timeout: Duration::from_millis(number("AURORA_REQUEST_TIMEOUT_MS", 15_000)?.max(100)),
             body_limit: number("AURORA_BODY_LIMIT_BYTES", 1 << 20)?.clamp(1024, 64 << 20) as usize,
             email,

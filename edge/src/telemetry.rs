@@ -56,16 +56,40 @@ fn prometheus() -> &'static metrics_exporter_prometheus::PrometheusHandle {
     })
 }
 
+// Every label value comes from a closed set: a value from outside (a query string, a
+// header, another service's answer) would make one series per value and grow /metrics
+// without bound. Anything not listed counts as `other`.
+
+/// Webhook outcomes: the ledger's statuses (aurora_private.apply_stripe_event) and the
+/// edge's own refusals.
+const WEBHOOK_OUTCOMES: &[&str] =
+    &["applied", "duplicate", "stale", "pending", "ignored", "received", "forged", "malformed"];
+/// Auth callback outcomes: the two successes, the edge's own failures, and the GoTrue
+/// error codes a callback or confirmation link meets.
+const AUTH_OUTCOMES: &[&str] = &[
+    "signed_in", "confirmed", "missing_code", "missing_code_verifier", "missing_token", "invalid_type",
+    "auth_unavailable", "otp_expired", "otp_disabled", "access_denied", "bad_code_verifier",
+    "flow_state_not_found", "flow_state_expired", "validation_failed", "email_not_confirmed",
+    "user_not_found", "user_banned", "over_request_rate_limit", "over_email_send_rate_limit",
+    "bad_jwt", "session_not_found", "unexpected_failure", "server_error",
+];
+const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/// `value` when it is one of `known`, else `other`.
+fn closed(value: &str, known: &[&'static str]) -> &'static str {
+    known.iter().find(|k| **k == value).copied().unwrap_or("other")
+}
+
 /// Counts a Stripe webhook outcome (applied, duplicate, stale, pending, ignored, forged…).
 pub fn count_webhook(outcome: &str) {
     prometheus();
-    metrics::counter!("aurora_stripe_webhooks_total", "outcome" => outcome.to_string()).increment(1);
+    metrics::counter!("aurora_stripe_webhooks_total", "outcome" => closed(outcome, WEBHOOK_OUTCOMES)).increment(1);
 }
 
 /// Counts an auth callback outcome (signed_in, confirmed, or GoTrue's error code).
 pub fn count_auth(outcome: &str) {
     prometheus();
-    metrics::counter!("aurora_auth_callbacks_total", "outcome" => outcome.to_string()).increment(1);
+    metrics::counter!("aurora_auth_callbacks_total", "outcome" => closed(outcome, AUTH_OUTCOMES)).increment(1);
 }
 
 /// `GET /metrics` in Prometheus' text format.
@@ -85,10 +109,10 @@ async fn record_request(request: axum::extract::Request, next: axum::middleware:
         .get::<axum::extract::MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".into());
-    let method = request.method().to_string();
+    let method = closed(request.method().as_str(), METHODS);
     let started = std::time::Instant::now();
     let response = next.run(request).await;
-    let labels = [("method", method), ("route", route), ("status", response.status().as_u16().to_string())];
+    let labels = [("method", method.to_string()), ("route", route), ("status", response.status().as_u16().to_string())];
     metrics::counter!("aurora_http_requests_total", &labels).increment(1);
     metrics::histogram!("aurora_http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
     response

@@ -84,3 +84,49 @@ async fn debug_routes_exist_in_development_only_and_reveal_no_secret() {
     drop(admin);
     db.drop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn behind_trusted_proxies_the_client_is_the_right_most_untrusted_address() {
+    let db = TestDb::new().await;
+    // the test client connects from 127.0.0.1: here that address is the trusted proxy
+    for proxies in [("AURORA_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"), ("AURORA_TRUST_PROXY", "true")] {
+        let edge = Edge::spawn(&db, &[("AURORA_AUTH_RATE_BURST", "3"), ("AURORA_AUTH_RATE_PER_MINUTE", "1"),
+                                      ("AURORA_EMAIL_WORKER", "false"), proxies]).await;
+        let mut statuses = Vec::new();
+        // one client (198.51.100.7, appended by the proxy) writing a new first hop each time
+        for i in 0..20 {
+            let xff = format!("203.0.113.{i}, 198.51.100.7");
+            let r = client().get(format!("{}/api/auth/callback", edge.base)).header("x-forwarded-for", xff).send().await.unwrap();
+            statuses.push(r.status().as_u16());
+        }
+        assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 3, "{proxies:?}: spoofed first hops buy no bucket: {statuses:?}");
+        assert!(statuses[3..].iter().all(|s| *s == 429), "{proxies:?}: {statuses:?}");
+        // another client behind the same proxy has her own bucket
+        let r = client().get(format!("{}/api/auth/callback", edge.base)).header("x-forwarded-for", "198.51.100.8").send().await.unwrap();
+        assert_eq!(r.status(), 303, "{proxies:?}");
+        edge.stop().await;
+    }
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn metric_labels_come_from_closed_sets() {
+    let db = TestDb::new().await;
+    let edge = Edge::spawn(&db, &[("AURORA_AUTH_RATE_BURST", "1000000"), ("AURORA_AUTH_RATE_PER_MINUTE", "1000000"),
+                                  ("AURORA_EMAIL_WORKER", "false")]).await;
+    for i in 0..300 {
+        let r = client().get(format!("{}/api/auth/callback?error=attaque_{i}", edge.base)).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+    }
+    let method = reqwest::Method::from_bytes(b"FROBNICATE").unwrap();
+    client().request(method, format!("{}/health", edge.base)).send().await.unwrap();
+    let metrics = client().get(format!("{}/metrics", edge.base)).send().await.unwrap().text().await.unwrap();
+    let auth_series = metrics.lines().filter(|l| l.starts_with("aurora_auth_callbacks_total{")).count();
+    assert!(auth_series <= 24, "{auth_series} auth callback series:\n{metrics}");
+    assert!(metrics.contains("aurora_auth_callbacks_total{outcome=\"other\"}"), "{metrics}");
+    assert!(!metrics.contains("attaque_"), "a query-string value became a label");
+    assert!(!metrics.contains("FROBNICATE"), "a request method became a label");
+    assert!(metrics.len() < 64 * 1024, "/metrics is {} bytes", metrics.len());
+    edge.stop().await;
+    db.drop().await;
+}
