@@ -29,7 +29,17 @@ fn mac(secret: &str, timestamp: i64, body: &[u8]) -> HmacSha256 {
 }
 
 /// Verifies `header` for `body` at time `now` (unix seconds).
+/// At most this many `v1` entries in a `Stripe-Signature` header.
+pub const MAX_SIGNATURES: usize = 8;
+/// At most this long a `Stripe-Signature` header (a timestamp, 8 signatures and some v0s).
+pub const MAX_HEADER_BYTES: usize = 2048;
+
 pub fn verify(header: &str, body: &[u8], secret: &str, now: i64, tolerance: i64) -> Result<(), SignatureError> {
+    // Stripe sends one v1 per signing secret in use (two while a secret is rolled): a header
+    // with more, or longer than these entries can be, is refused before any work on it.
+    if header.len() > MAX_HEADER_BYTES {
+        return Err(SignatureError::Malformed);
+    }
     let mut timestamp = None;
     let mut signatures = Vec::new();
     for part in header.split(',') {
@@ -37,6 +47,9 @@ pub fn verify(header: &str, body: &[u8], secret: &str, now: i64, tolerance: i64)
         match key {
             "t" => timestamp = value.parse::<i64>().ok(),
             "v1" => {
+                if signatures.len() == MAX_SIGNATURES {
+                    return Err(SignatureError::Malformed);
+                }
                 if let Ok(sig) = hex::decode(value) {
                     signatures.push(sig);
                 }
@@ -69,6 +82,19 @@ pub fn sign(body: &[u8], secret: &str, timestamp: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_header_with_too_many_signatures_is_refused_before_any_mac() {
+        let body = br#"{"id":"evt_1"}"#;
+        let good = sign(body, "whsec_x", 1_700_000_000);
+        let sig = good.split_once(",v1=").unwrap().1;
+        let many = format!("t=1700000000{}", format!(",v1={sig}").repeat(MAX_SIGNATURES + 1));
+        assert_eq!(verify(&many, body, "whsec_x", 1_700_000_000, 300), Err(SignatureError::Malformed));
+        let eight = format!("t=1700000000{}", format!(",v1={sig}").repeat(MAX_SIGNATURES));
+        assert_eq!(verify(&eight, body, "whsec_x", 1_700_000_000, 300), Ok(()), "a rolled secret's few entries pass");
+        let long = format!("{good},v0={}", "0".repeat(MAX_HEADER_BYTES));
+        assert_eq!(verify(&long, body, "whsec_x", 1_700_000_000, 300), Err(SignatureError::Malformed));
+    }
 
     const SECRET: &str = "whsec_test_secret";
     const BODY: &[u8] = br#"{"id":"evt_1","object":"event"}"#;
