@@ -1,5 +1,5 @@
-//! RPCs under concurrent callers: reaction toggles, joins by code and the presence sweep
-//! keep exact state and never fail on a race.
+//! RPCs under concurrent callers: reaction toggles, joins by code, lesson progress and the
+//! presence sweep keep exact state and never fail on a race.
 use aurora_it::{as_user, connect, create_user, TestDb};
 use std::sync::Arc;
 use tokio_postgres::Client;
@@ -183,6 +183,57 @@ async fn concurrent_sweeps_turn_each_idle_member_offline_exactly_once() {
         .await
         .unwrap();
     assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1), row.get::<_, i64>(2)), (1500, 500, 1000));
+    drop(admin);
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_first_progress_reports_credit_the_lesson_once() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let member = create_user(&admin, "eleve@example.fr").await;
+    let lesson: Uuid = admin
+        .query_one(
+            "with c as (insert into courses (title, slug, is_published) values ('Dix', 'dix', true) returning id)
+             insert into lessons (course_id, lesson_number, title, duration_minutes, is_free)
+             select id, 1, 'Dix minutes', 10, true from c returning id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    // sixteen sessions send her first report at once, each claiming the whole day and 100 %:
+    // there is no progress row yet for any of them to lock
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let url = db.url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut c = connect(&url).await;
+            as_user(&mut c, member, "select update_lesson_progress($1, 0, 864000, 100)", &[&lesson])
+                .await
+                .expect("progress");
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let row = admin
+        .query_one(
+            "select s.total_study_time_minutes, s.total_lessons_completed, s.points,
+                    (select sum(watch_time_seconds)::int from user_progress_history where user_id = $1),
+                    (select count(*) from user_activities where user_id = $1 and type = 'lesson_completed')
+               from user_stats s where s.user_id = $1",
+            &[&member],
+        )
+        .await
+        .unwrap();
+    let (minutes, lessons, points, history, activities): (i32, i32, i32, i32, i64) =
+        (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
+    assert_eq!(minutes, 10, "ten minutes of study, once");
+    assert_eq!(history, 600, "600 s in her history, once");
+    assert_eq!(lessons, 1, "one lesson completed");
+    assert_eq!(activities, 1, "one activity row");
+    assert_eq!(points, 10 + 10 + 50 + 50, "the lesson, the first lesson, the course (its only lesson) and the first course: each paid once");
     drop(admin);
     db.drop().await;
 }

@@ -264,9 +264,16 @@ fn progress(
     }
     let access = check_open(lesson, Some(me))?;
     let course = access.course_id;
-    // Lock her progress row first (a CTE cannot: FOR UPDATE skips a row the same
-    // statement upserts), so concurrent retries queue and exactly one sees the change;
-    // the completion threshold comes with it.
+    // Her reports on this lesson take turns: before her first one there is no progress row
+    // to lock, and parallel first reports would each credit the lesson (time, completion,
+    // points). Its own statement, so the read below sees what the previous turn committed.
+    crate::platform::spi::exec!(
+        "select pg_advisory_xact_lock(hashtext($1::text), hashtext($2::text))",
+        &[me.into(), lesson.into()],
+    )
+    .unwrap_or_else(|e| error!("aurora: {e}"));
+    // Lock her progress row (a CTE cannot: FOR UPDATE skips a row the same statement
+    // upserts); the completion threshold comes with it.
     let before = crate::platform::spi::json_one!(
         "select jsonb_build_object('threshold', st.lesson_completion_threshold,
                                    'status', p.status, 'watch', p.watch_time_seconds,
