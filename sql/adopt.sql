@@ -24,8 +24,16 @@ set client_min_messages = warning;
 -- the statements' own results are bookkeeping: only the report is printed
 \o /dev/null
 begin;
--- one adoption at a time, and the app's writers wait (the moves take their locks anyway)
+-- one adoption at a time, and the app's writers wait (the moves take their locks anyway);
+-- a run that waited for another one finds the work done and leaves it
 select pg_advisory_xact_lock(hashtext('aurora adoption'));
+select exists (select from pg_extension where extname = 'aurora')
+       and to_regclass('aurora_legacy.adoption_summary') is not null as adopted_meanwhile \gset
+\if :adopted_meanwhile
+rollback;
+\echo 'adopted meanwhile by another run: nothing to do'
+\quit
+\endif
 
 do $$
 begin

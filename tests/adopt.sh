@@ -206,6 +206,28 @@ grep -q "nothing to do" "$WORK/again.out" || fail "a second run did not say ther
 [ "$(dump)" = "$after" ] || fail "a second run changed the database"
 ok "a second run changes nothing"
 
+# Four adoptions of one database at once: one adopts, the others wait for it and leave.
+RACE=aurora_adopt_race
+psql_admin -d postgres -c "drop database if exists ${RACE} with (force)" -c "create database ${RACE}" >/dev/null
+psql_admin -d "$RACE" -f "$AURORA_ROOT/sql/supabase_env.sql" >/dev/null 2>&1
+psql_admin -d "$RACE" -f "$AURORA_ROOT/tests/legacy/aurora50_schema.sql" >/dev/null
+psql_admin -d "$RACE" -f "$AURORA_ROOT/tests/legacy/generate.sql" >/dev/null
+pids=()
+for i in 1 2 3 4; do
+    adopt "$RACE" >"$WORK/race.$i" 2>&1 &
+    pids+=($!)
+done
+for i in 1 2 3 4; do
+    wait "${pids[$((i - 1))]}" || { cat "$WORK/race.$i"; fail "adoption run $i of 4 in parallel failed"; }
+done
+[ "$(cat "$WORK"/race.* | grep -c '^adopted$')" = 1 ] || fail "not exactly one of 4 parallel adoptions adopted"
+[ "$(cat "$WORK"/race.* | grep -cE 'adopted meanwhile|nothing to do')" = 3 ] || fail "the 3 others did not leave the work done"
+[ "$(psql_admin -At -d "$RACE" -c "select sum(carried) from aurora_legacy.adoption_summary where table_name = 'chat_messages'")" \
+  = "$(psql_admin -At -d "$RACE" -c "select count(*) from public.chat_messages c where exists (select from aurora_legacy.chat_messages l where l.id = c.id)")" ] \
+    || fail "the parallel adoptions carried messages more or less than once"
+psql_admin -d postgres -c "drop database ${RACE} with (force)" >/dev/null
+ok "4 adoptions of one database at once: one adopts, 3 find it done, every exit 0"
+
 psql_admin -d "$DB" -c "create extension if not exists pgtap" -f "$AURORA_ROOT/tests/sql/helpers.sql" >/dev/null
 pg_prove -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d "$DB" --failures \
     "$AURORA_ROOT"/tests/sql/[0-9]*.sql >"$WORK/pgtap.log" 2>&1 \
