@@ -6,7 +6,8 @@
 #   scripts/adopt.sh DBNAME [--dry-run]
 #
 # --dry-run does it all and rolls back: it prints the report and changes nothing. Running
-# it again on an adopted database changes nothing and prints the stored report. The
+# it again on an adopted database (or while another run adopts it) changes nothing and
+# prints the stored report. The
 # connection is libpq's: PGHOST, PGPORT, PGUSER (a superuser, as for CREATE EXTENSION)…;
 # without PGHOST/PGPORT it is the dev cluster of scripts/up.sh.
 set -euo pipefail
@@ -16,19 +17,7 @@ usage() { echo "usage: scripts/adopt.sh DBNAME [--dry-run]" >&2; exit 2; }
 DB="$1"; DRY=false
 if [ $# -eq 2 ]; then [ "$2" = "--dry-run" ] || usage; DRY=true; fi
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-${AURORA_PGPORT:-5433}}" PGUSER="${PGUSER:-postgres}"
-q() { psql -X -At -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
-
-q "select 1" >/dev/null || { echo "error: cannot connect to database ${DB}" >&2; exit 1; }
-installed=$(q "select count(*) from pg_extension where extname = 'aurora'")
-adopted=$(q "select to_regclass('aurora_legacy.adoption_summary') is not null")
-if [ "$installed" = 1 ] && [ "$adopted" = t ]; then
-    echo "${DB} was adopted on $(q "select min(at) from aurora_legacy.adoption_objects"): nothing to do. Its report:"
-    psql -X -d "$DB" -c "select table_name as \"table\", source_rows as source, carried, reported
-                           from aurora_legacy.adoption_summary order by 1"
-    exit 0
-fi
-if [ "$installed" = 1 ]; then
-    echo "error: aurora is already installed in ${DB} and there is no adoption to report: nothing to adopt" >&2
-    exit 1
-fi
+psql -X -At -d "$DB" -c "select 1" >/dev/null || { echo "error: cannot connect to database ${DB}" >&2; exit 1; }
+# sql/adopt.sql decides everything else under its lock: nothing to adopt (an error), already
+# adopted (the stored report again), or the adoption.
 psql -X -q -v ON_ERROR_STOP=1 -v dry_run="$DRY" -d "$DB" -f "$AURORA_ROOT/sql/adopt.sql"

@@ -24,14 +24,18 @@ set client_min_messages = warning;
 -- the statements' own results are bookkeeping: only the report is printed
 \o /dev/null
 begin;
--- one adoption at a time, and the app's writers wait (the moves take their locks anyway);
--- a run that waited for another one finds the work done and leaves it
+-- One adoption at a time, and the app's writers wait (the moves take their locks anyway).
+-- Adopted means: aurora installed and the report of its adoption here. A database adopted
+-- before, or by a run this one waited for, is left as it is and its report shown again.
 select pg_advisory_xact_lock(hashtext('aurora adoption'));
 select exists (select from pg_extension where extname = 'aurora')
-       and to_regclass('aurora_legacy.adoption_summary') is not null as adopted_meanwhile \gset
-\if :adopted_meanwhile
+       and to_regclass('aurora_legacy.adoption_summary') is not null as already_adopted \gset
+\if :already_adopted
+\o
+select 'adopted on ' || min(at)::text || ': nothing to do' as "already adopted" from aurora_legacy.adoption_objects;
+select table_name as "table", source_rows as source, carried, reported
+  from aurora_legacy.adoption_summary order by 1;
 rollback;
-\echo 'adopted meanwhile by another run: nothing to do'
 \quit
 \endif
 

@@ -15,7 +15,6 @@ source "$(dirname "$0")/../scripts/lib.sh"
 OLD_DB=aurora_upgrade
 FRESH_DB=aurora_upgrade_fresh
 WORK="$(mktemp -d /tmp/aurora-upgrade.XXXXXX)"
-chmod 755 "$WORK"
 trap 'rm -rf "$WORK"' EXIT
 passed=0
 ok() { passed=$((passed + 1)); echo "ok $passed - $*"; }
