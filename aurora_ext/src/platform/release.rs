@@ -27,20 +27,44 @@ thread_local! {
 pub const INSTALLED_VERSION_SQL: &str =
     "select extversion from pg_catalog.pg_extension where extname = 'aurora'";
 
+/// What this database holds, compared with the library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Installed {
+    /// aurora at the library's own release.
+    ThisRelease,
+    /// aurora at another release (the update has not run yet).
+    OtherRelease(String),
+    /// no aurora (being created or dropped, or another database).
+    Absent,
+}
+
+impl Installed {
+    fn from_version(version: Option<String>) -> Installed {
+        match version {
+            Some(v) if v == LIBRARY_VERSION => Installed::ThisRelease,
+            Some(v) => Installed::OtherRelease(v),
+            None => Installed::Absent,
+        }
+    }
+
+    /// For callers outside SPI (the presence worker, in its own transaction).
+    pub fn read() -> Installed {
+        Installed::from_version(Spi::get_one::<String>(INSTALLED_VERSION_SQL).ok().flatten())
+    }
+}
+
 /// Refuses (55000) when this database holds another release of aurora than the library's.
 pub fn ensure_installed_matches(client: &mut SpiClient<'_>) {
     if MATCHED.get() {
         return;
     }
-    let installed = client
+    let version = client
         .select(INSTALLED_VERSION_SQL, Some(1), &[])
         .ok()
         .and_then(|t| if t.is_empty() { None } else { t.first().get::<String>(1).ok().flatten() });
-    match installed {
-        Some(v) if v == LIBRARY_VERSION => {
-            remember_match();
-        }
-        Some(v) => raise(
+    match Installed::from_version(version) {
+        Installed::ThisRelease => remember_match(),
+        Installed::OtherRelease(v) => raise(
             PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             format!("aurora's library is release {LIBRARY_VERSION}, but this database holds aurora {v}"),
             Some(format!(
@@ -49,7 +73,7 @@ pub fn ensure_installed_matches(client: &mut SpiClient<'_>) {
             Some("Run ALTER EXTENSION aurora UPDATE; in this database (as its owner), then retry."),
         ),
         // not installed (being created or dropped): nothing to compare with
-        None => {}
+        Installed::Absent => {}
     }
 }
 

@@ -5,7 +5,7 @@
 //! nothing while the interval is 0 (the default).
 use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, SignalWakeFlags};
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
-use crate::platform::release;
+use crate::platform::release::{self, Installed};
 use pgrx::prelude::*;
 use std::ffi::CString;
 use std::time::Duration;
@@ -71,8 +71,8 @@ pub extern "C-unwind" fn aurora_sweep_worker_main(_arg: pg_sys::Datum) {
             continue;
         }
         let installed = BackgroundWorker::transaction(|| {
-            let installed = Spi::get_one::<String>(release::INSTALLED_VERSION_SQL).ok().flatten();
-            if installed.as_deref() == Some(release::LIBRARY_VERSION) {
+            let installed = Installed::read();
+            if installed == Installed::ThisRelease {
                 let swept = crate::profiles::presence::sweep();
                 let folded = crate::salons::fold_salon_counters();
                 let _ = Spi::get_one::<i32>("select public.queue_subscription_reminders()");
@@ -85,7 +85,7 @@ pub extern "C-unwind" fn aurora_sweep_worker_main(_arg: pg_sys::Datum) {
         // Another release's objects (new files installed, `alter extension aurora update` not
         // run yet): wait, saying so once, rather than fail every run.
         match installed {
-            Some(v) if v != release::LIBRARY_VERSION => {
+            Installed::OtherRelease(v) => {
                 if !mismatch_logged {
                     log!(
                         "aurora: the presence worker (release {}) waits: database \"{database}\" holds aurora {v}; run ALTER EXTENSION aurora UPDATE there",
