@@ -113,3 +113,9 @@ fresh_database() {
     psql_admin -d "$db" -f "$AURORA_ROOT/sql/supabase_env.sql" 2>&1 | grep -v -e "wal_level" -e "^HINT" || true
     psql_admin -d "$db" -c "create extension aurora"
 }
+
+# Checks for the shell test tiers (tests/*.sh): `ok "what held"` counts and prints a TAP
+# line; `fail "what did not"` stops the tier.
+passed=0
+ok() { passed=$((passed + 1)); echo "ok $passed - $*"; }
+fail() { echo "not ok - $*" >&2; exit 1; }

@@ -12,9 +12,6 @@ source "$(dirname "$0")/../scripts/lib.sh"
 DB=aurora_adopt
 WORK="$(mktemp -d /tmp/aurora-adopt.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
-passed=0
-ok() { passed=$((passed + 1)); echo "ok $passed - $*"; }
-fail() { echo "not ok - $*" >&2; exit 1; }
 sql() { psql_admin -At -d "$DB" -c "$1"; }
 # a check written as one SQL boolean
 check() { local got; got=$(sql "select ($2)::text"); [ "$got" = true ] || fail "$1 (got: ${got})"; ok "$1"; }

@@ -16,9 +16,6 @@ OLD_DB=aurora_upgrade
 FRESH_DB=aurora_upgrade_fresh
 WORK="$(mktemp -d /tmp/aurora-upgrade.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
-passed=0
-ok() { passed=$((passed + 1)); echo "ok $passed - $*"; }
-fail() { echo "not ok - $*" >&2; exit 1; }
 sql() { psql_admin -At "$@"; }
 
 read -r OLD_VERSION OLD_COMMIT OLD_SHA < <(grep -v '^#' "$AURORA_ROOT/aurora_ext/RELEASES" | awk 'NF' | tail -1)
