@@ -245,6 +245,22 @@ fn credited_watch_time(claimed: i32, previous: Option<(i32, i64)>, duration_minu
     total.clamp(0, i64::from(claimed.max(0))) as i32
 }
 
+/// Her progress row on the lesson, locked (a CTE cannot: FOR UPDATE skips a row the same
+/// statement upserts), with the completion threshold and the lesson's duration.
+fn progress_before(me: pgrx::Uuid, lesson: pgrx::Uuid) -> Value {
+    crate::platform::spi::json_one!(
+        "select jsonb_build_object('threshold', st.lesson_completion_threshold,
+                                   'status', p.status, 'watch', p.watch_time_seconds,
+                                   'since_last_report', extract(epoch from now() - p.updated_at)::int,
+                                   'duration_minutes', (select l.duration_minutes from public.lessons l where l.id = $2))
+           from public.aurora_settings st
+           left join lateral (select status, watch_time_seconds, updated_at from public.user_lesson_progress
+                               where user_id = $1 and lesson_id = $2 for update) p on true",
+        &[me.into(), lesson.into()],
+    )
+    .unwrap_or_else(|| error!("aurora: aurora_settings has no row"))
+}
+
 fn progress(
     lesson: Option<pgrx::Uuid>,
     position: Option<i32>,
@@ -264,27 +280,20 @@ fn progress(
     }
     let access = check_open(lesson, Some(me))?;
     let course = access.course_id;
-    // Her reports on this lesson take turns: before her first one there is no progress row
-    // to lock, and parallel first reports would each credit the lesson (time, completion,
-    // points). Its own statement, so the read below sees what the previous turn committed.
-    crate::platform::spi::exec!(
-        "select pg_advisory_xact_lock(hashtext($1::text), hashtext($2::text))",
-        &[me.into(), lesson.into()],
-    )
-    .unwrap_or_else(|e| error!("aurora: {e}"));
-    // Lock her progress row (a CTE cannot: FOR UPDATE skips a row the same statement
-    // upserts); the completion threshold comes with it.
-    let before = crate::platform::spi::json_one!(
-        "select jsonb_build_object('threshold', st.lesson_completion_threshold,
-                                   'status', p.status, 'watch', p.watch_time_seconds,
-                                   'since_last_report', extract(epoch from now() - p.updated_at)::int,
-                                   'duration_minutes', (select l.duration_minutes from public.lessons l where l.id = $2))
-           from public.aurora_settings st
-           left join lateral (select status, watch_time_seconds, updated_at from public.user_lesson_progress
-                               where user_id = $1 and lesson_id = $2 for update) p on true",
-        &[me.into(), lesson.into()],
-    )
-    .unwrap_or_else(|| error!("aurora: aurora_settings has no row"));
+    // Her reports on this lesson take turns. Once her progress row exists, its row lock does
+    // it; before her first report there is no row to lock, and parallel first reports would
+    // each credit the lesson (time, completion, points): those take a transaction lock on
+    // (member, lesson) and read again, in a new statement that sees what the previous turn
+    // committed. Only a first report pays the extra statement.
+    let mut before = progress_before(me, lesson);
+    if before["status"].is_null() {
+        crate::platform::spi::exec!(
+            "select pg_advisory_xact_lock(hashtext($1::text), hashtext($2::text))",
+            &[me.into(), lesson.into()],
+        )
+        .unwrap_or_else(|e| error!("aurora: {e}"));
+        before = progress_before(me, lesson);
+    }
     let threshold = before["threshold"].as_i64().unwrap_or(100) as i32;
     let duration_minutes = before["duration_minutes"].as_i64().map(|d| d as i32);
     let since_last_report = before["since_last_report"].as_i64();
