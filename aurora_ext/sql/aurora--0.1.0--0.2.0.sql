@@ -159,14 +159,16 @@ set search_path = pg_catalog, pg_temp
 as $$
     with due as (
         select s.id, s.user_id, p.email, p.full_name,
-               case when s.status = 'trialing' then s.trial_end else s.current_period_end end as ends_at,
+               case when s.status = 'trialing' then s.trial_end
+                    else coalesce(s.cancel_at, s.current_period_end) end as ends_at,
                case when s.status = 'trialing' then 'trial_ending' else 'subscription_ending' end as reason
           from public.subscriptions s
           join public.profiles p on p.id = s.user_id
          where p.email is not null
            and ((s.status = 'trialing' and s.trial_end between now() and now() + make_interval(days => days_before))
-             or (s.status = 'active' and s.cancel_at_period_end
-                 and s.current_period_end between now() and now() + make_interval(days => days_before)))
+             or (s.status in ('active', 'past_due')
+                 and coalesce(s.cancel_at, case when s.cancel_at_period_end then s.current_period_end end)
+                     between now() and now() + make_interval(days => days_before)))
     ), queued as (
         insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
         select 'subscription-reminder', user_id, email,
@@ -198,24 +200,98 @@ create trigger profiles_brevo_contact after update of subscription_type on profi
     for each row execute function brevo_contact_on_profile();
 
 
--- Stripe events: bad input is 22023 before the core parses it (nesting over 64 levels).
+-- Stripe events: bad input is 22023 before the core parses it (nesting over 64 levels);
+-- every event of one customer is applied under her lock; a signed event that cannot be
+-- applied is recorded as rejected, with its reason (no 500 on every redelivery).
+alter table stripe_events alter column created drop not null,
+    drop constraint stripe_events_status_check,
+    add constraint stripe_events_status_check
+        check (status in ('received', 'applied', 'ignored', 'stale', 'pending', 'rejected')),
+    add column reason text;
+create index idx_stripe_events_rejected on stripe_events (received_at) where status = 'rejected';
+-- any status Stripe adds later is kept as sent; a scheduled cancellation is recorded
+alter table subscriptions drop constraint subscriptions_status_check,
+    add constraint subscriptions_status_check check (status ~ '^[a-z][a-z_]{0,39}$'),
+    add column cancel_at timestamptz;
 alter function aurora_private.apply_stripe_event(jsonb) rename to apply_stripe_event_core;
 revoke all on function aurora_private.apply_stripe_event_core(jsonb) from aurora_edge;
+create function aurora_private.stripe_event_customer(event jsonb) returns text
+language sql immutable parallel safe
+set search_path = pg_catalog, pg_temp
+as $$
+    select case
+        when jsonb_typeof(event #> '{data,object,customer}') = 'string' then event #>> '{data,object,customer}'
+        when event #>> '{data,object,object}' = 'customer' and jsonb_typeof(event #> '{data,object,id}') = 'string'
+            then event #>> '{data,object,id}'
+    end
+$$;
+
+create function aurora_private.reject_stripe_event(event jsonb, reason text) returns jsonb
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    with shaped as (
+        select case when jsonb_typeof(event -> 'id') = 'string' and event ->> 'id' ~ '^evt_[A-Za-z0-9_]{1,250}$'
+                    then event ->> 'id'
+                    else 'evt_rejected_' || md5(coalesce(event ->> 'id', event::text)) end as id,
+               case when jsonb_typeof(event -> 'created') = 'number'
+                         and (event ->> 'created')::numeric between 946684800 and 4102444799
+                    then to_timestamp((event ->> 'created')::float8) end as created
+    ), kept as (
+        insert into public.stripe_events as e
+               (id, type, created, livemode, customer_id, object_id, payload, status, reason, processed_at)
+        select s.id, left(coalesce(event ->> 'type', ''), 200), s.created,
+               coalesce(event -> 'livemode' = 'true'::jsonb, false),
+               left(aurora_private.stripe_event_customer(event), 255),
+               left(case when jsonb_typeof(event #> '{data,object,id}') = 'string' then event #>> '{data,object,id}' end, 255),
+               event, 'rejected', left(reject_stripe_event.reason, 2000), now()
+          from shaped s
+        on conflict (id) do update
+           set status = 'rejected', reason = excluded.reason, processed_at = now()
+         where e.status in ('received', 'pending', 'rejected')
+        returning e.id
+    )
+    select jsonb_build_object('event_id', s.id, 'type', event ->> 'type', 'status', 'rejected',
+                              'reason', left(reject_stripe_event.reason, 2000))
+      from shaped s left join kept k on true
+$$;
+
 create function aurora_private.apply_stripe_event(event jsonb) returns jsonb
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+    reason text;
 begin
+    if jsonb_typeof(event) is distinct from 'object' or jsonb_typeof(event -> 'id') is distinct from 'string'
+       or jsonb_typeof(event -> 'type') is distinct from 'string'
+       or jsonb_typeof(event -> 'created') is distinct from 'number' or event ->> 'object' is distinct from 'event' then
+        raise exception 'not a Stripe event (id, type and created are required)'
+            using errcode = 'invalid_parameter_value';
+    end if;
     if jsonb_path_exists(event, 'strict $.**{64}') then
         raise exception 'not a Stripe event: nested deeper than 64 levels'
             using errcode = 'invalid_parameter_value';
     end if;
-    return aurora_private.apply_stripe_event_core(event);
+    perform pg_advisory_xact_lock(hashtext('aurora.stripe_customer'),
+                                  hashtext(coalesce(aurora_private.stripe_event_customer(event),
+                                                    event #>> '{data,object,id}', event ->> 'id')));
+    begin
+        return aurora_private.apply_stripe_event_core(event);
+    exception when data_exception or integrity_constraint_violation then
+        reason := format('%s: %s', sqlstate, sqlerrm);
+    end;
+    return aurora_private.reject_stripe_event(event, reason);
 end
 $$;
 revoke all on function aurora_private.apply_stripe_event(jsonb) from public, anon, authenticated;
 grant execute on function aurora_private.apply_stripe_event(jsonb) to service_role;
 grant execute on function aurora_private.apply_stripe_event(jsonb) to aurora_edge;
+revoke all on function aurora_private.stripe_event_customer(jsonb) from public, anon, authenticated;
+grant execute on function aurora_private.stripe_event_customer(jsonb) to service_role;
+revoke all on function aurora_private.reject_stripe_event(jsonb, text) from public, anon, authenticated;
+grant execute on function aurora_private.reject_stripe_event(jsonb, text) to service_role;
+grant execute on function aurora_private.reject_stripe_event(jsonb, text) to aurora_edge;
 
 -- Realtime: salon_members leaves the publication (its deletes say who left which salon).
 do $$

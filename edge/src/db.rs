@@ -59,21 +59,40 @@ impl Db {
 impl Db {
     /// Records and applies a verified Stripe event (aurora_private.apply_stripe_event).
     pub async fn apply_stripe_event(&self, event: &serde_json::Value) -> Result<serde_json::Value, crate::error::AppError> {
+        self.stripe_call("select aurora_private.apply_stripe_event($1::jsonb)", event, None).await
+    }
+
+    /// Records a verified Stripe event that cannot be applied, with why
+    /// (aurora_private.reject_stripe_event).
+    pub async fn reject_stripe_event(
+        &self,
+        event: &serde_json::Value,
+        reason: &str,
+    ) -> Result<serde_json::Value, crate::error::AppError> {
+        self.stripe_call("select aurora_private.reject_stripe_event($1::jsonb, $2)", event, Some(reason)).await
+    }
+
+    async fn stripe_call(
+        &self,
+        sql: &str,
+        event: &serde_json::Value,
+        reason: Option<&str>,
+    ) -> Result<serde_json::Value, crate::error::AppError> {
         use crate::error::AppError;
         let client = self.request_client().await?;
-        let row = client
-            .query_one(
-                "select aurora_private.apply_stripe_event($1::jsonb)",
-                &[&tokio_postgres::types::Json(event)],
-            )
-            .await
-            .map_err(|e| match e.code() {
-                Some(c) if *c == tokio_postgres::error::SqlState::INVALID_PARAMETER_VALUE => {
-                    AppError::BadRequest(e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default())
-                }
-                Some(_) => AppError::Internal(e.to_string()),
-                None => AppError::Unavailable(e.to_string()),
-            })?;
+        let event = tokio_postgres::types::Json(event);
+        let row = match reason {
+            Some(reason) => client.query_one(sql, &[&event, &reason]).await,
+            None => client.query_one(sql, &[&event]).await,
+        }
+        .map_err(|e| match e.as_db_error() {
+            Some(d) if *d.code() == tokio_postgres::error::SqlState::INVALID_PARAMETER_VALUE => {
+                AppError::BadRequest(d.message().to_string())
+            }
+            // the database's own words, for the operator (the client gets no detail)
+            Some(d) => AppError::Internal(format!("{}: {}", d.code().code(), d.message())),
+            None => AppError::Unavailable(e.to_string()),
+        })?;
         let tokio_postgres::types::Json(outcome): tokio_postgres::types::Json<serde_json::Value> = row.get(0);
         Ok(outcome)
     }

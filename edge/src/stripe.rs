@@ -61,7 +61,8 @@ pub fn verify(header: &str, body: &[u8], secret: &str, now: i64, tolerance: i64)
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now - timestamp).abs() > tolerance {
+    // abs_diff: a timestamp near i64::MIN must not wrap around into the tolerance
+    if now.abs_diff(timestamp) > tolerance.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     let expected = mac(secret, timestamp, body);
@@ -121,6 +122,12 @@ mod tests {
         assert_eq!(verify(&header, BODY, SECRET, 1_700_000_301, 300), Err(SignatureError::Stale));
         assert_eq!(verify(&header, BODY, SECRET, 1_699_999_699, 300), Err(SignatureError::Stale));
         assert_eq!(verify("", BODY, SECRET, 0, 300), Err(SignatureError::Malformed));
+        // far past and far future do not overflow into the window
+        let now = 1_700_000_000_i64;
+        for t in [now.wrapping_sub(1 << 63), i64::MIN, i64::MAX, now - (1 << 62), now.wrapping_add(1 << 63)] {
+            let header = sign(BODY, SECRET, t);
+            assert_eq!(verify(&header, BODY, SECRET, now, 300), Err(SignatureError::Stale), "t = {t}");
+        }
         assert_eq!(verify("t=1700000000", BODY, SECRET, 1_700_000_000, 300), Err(SignatureError::Malformed));
         assert_eq!(verify("v1=00", BODY, SECRET, 1_700_000_000, 300), Err(SignatureError::Malformed));
         assert_eq!(verify("t=abc,v1=00", BODY, SECRET, 0, 300), Err(SignatureError::Malformed));

@@ -63,7 +63,7 @@ fn prometheus() -> &'static metrics_exporter_prometheus::PrometheusHandle {
 /// Webhook outcomes: the ledger's statuses (aurora_private.apply_stripe_event) and the
 /// edge's own refusals.
 const WEBHOOK_OUTCOMES: &[&str] =
-    &["applied", "duplicate", "stale", "pending", "ignored", "received", "forged", "malformed"];
+    &["applied", "duplicate", "stale", "pending", "ignored", "received", "rejected", "unknown_status", "forged", "malformed"];
 /// Auth callback outcomes: the two successes, the edge's own failures, and the GoTrue
 /// error codes a callback or confirmation link meets.
 const AUTH_OUTCOMES: &[&str] = &[

@@ -151,7 +151,8 @@ $$;
 create trigger aurora_on_auth_user_email_confirmed after insert or update of email_confirmed_at on auth.users
     for each row execute function welcome_confirmed_member();
 
--- Reminders N days before a Stripe trial ends or a subscription set to cancel ends; one per
+-- Reminders N days before a Stripe trial ends or a subscription set to cancel ends (at the
+-- period's end, or at a scheduled `cancel_at` as flexible billing sets it); one per
 -- subscription and end date. Run by the sweep worker and callable by service_role.
 create function queue_subscription_reminders(days_before integer default 3) returns integer
 language sql volatile security definer
@@ -159,14 +160,16 @@ set search_path = pg_catalog, pg_temp
 as $$
     with due as (
         select s.id, s.user_id, p.email, p.full_name,
-               case when s.status = 'trialing' then s.trial_end else s.current_period_end end as ends_at,
+               case when s.status = 'trialing' then s.trial_end
+                    else coalesce(s.cancel_at, s.current_period_end) end as ends_at,
                case when s.status = 'trialing' then 'trial_ending' else 'subscription_ending' end as reason
           from public.subscriptions s
           join public.profiles p on p.id = s.user_id
          where p.email is not null
            and ((s.status = 'trialing' and s.trial_end between now() and now() + make_interval(days => days_before))
-             or (s.status = 'active' and s.cancel_at_period_end
-                 and s.current_period_end between now() and now() + make_interval(days => days_before)))
+             or (s.status in ('active', 'past_due')
+                 and coalesce(s.cancel_at, case when s.cancel_at_period_end then s.current_period_end end)
+                     between now() and now() + make_interval(days => days_before)))
     ), queued as (
         insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
         select 'subscription-reminder', user_id, email,

@@ -142,6 +142,7 @@ declare f text;
 begin
     foreach f in array array[
         'aurora_private.apply_stripe_event(jsonb)',
+        'aurora_private.reject_stripe_event(jsonb, text)',
         'aurora_private.claim_emails(integer, integer)',
         'aurora_private.complete_email(bigint, text, text, text, integer, integer)',
         'aurora_private.email_outbox_stats()',

@@ -39,16 +39,73 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         });
         AppError::BadRequest(format!("invalid signature: {e}"))
     })?;
-    let event: Value = serde_json::from_slice(&body).map_err(|_| {
+    let mut event: Value = serde_json::from_slice(&body).map_err(|_| {
         crate::telemetry::count_webhook("malformed");
         AppError::BadRequest("body is not JSON".into())
     })?;
     if !event.is_object() {
         return Err(AppError::BadRequest("body is not a Stripe event".into()));
     }
-    let outcome = state.db.apply_stripe_event(&event).await?;
+    // PostgreSQL's jsonb cannot hold U+0000: such an event (signed, so Stripe's) is kept
+    // with the character replaced, as rejected, and acknowledged (a 5xx or 4xx would have
+    // Stripe retry it for days).
+    let outcome = if replace_nul(&mut event) {
+        let reason = "the event contains U+0000 (\\u0000), which PostgreSQL cannot store; kept with U+FFFD in its place";
+        state.db.reject_stripe_event(&event, reason).await?
+    } else {
+        state.db.apply_stripe_event(&event).await?
+    };
     let status = outcome["status"].as_str().unwrap_or("unknown").to_string();
-    crate::telemetry::count_webhook(&status);
-    tracing::info!(event_id = %outcome["event_id"], event_type = %event["type"], %status, "stripe event");
+    let counted = if status == "applied" && !outcome["reason"].is_null() { "unknown_status" } else { status.as_str() };
+    crate::telemetry::count_webhook(counted);
+    if status == "rejected" || !outcome["reason"].is_null() {
+        tracing::warn!(event_id = %outcome["event_id"], event_type = %event["type"], %status,
+                       reason = %outcome["reason"], "stripe event not applied as sent");
+    } else {
+        tracing::info!(event_id = %outcome["event_id"], event_type = %event["type"], %status, "stripe event");
+    }
     Ok(Json(json!({ "received": true, "status": status })))
+}
+
+/// Replaces U+0000 in every string and key with U+FFFD; true if there was one.
+fn replace_nul(value: &mut Value) -> bool {
+    const NUL: char = '\u{0}';
+    let fix = |s: &mut String| {
+        let found = s.contains(NUL);
+        if found {
+            *s = s.replace(NUL, "\u{FFFD}");
+        }
+        found
+    };
+    match value {
+        Value::String(s) => fix(s),
+        Value::Array(items) => items.iter_mut().fold(false, |found, v| replace_nul(v) | found),
+        Value::Object(map) => {
+            let mut found = false;
+            if map.keys().any(|k| k.contains(NUL)) {
+                let entries = std::mem::take(map);
+                for (mut k, v) in entries {
+                    found |= fix(&mut k);
+                    map.insert(k, v);
+                }
+            }
+            map.values_mut().fold(found, |found, v| replace_nul(v) | found)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_nul;
+    use serde_json::json;
+
+    #[test]
+    fn nul_characters_are_replaced_everywhere() {
+        let mut v = json!({ "a\u{0}": ["x\u{0}y", { "b": "\u{0}" }], "c": 1, "d": "clean" });
+        assert!(replace_nul(&mut v));
+        assert_eq!(v, json!({ "a\u{FFFD}": ["x\u{FFFD}y", { "b": "\u{FFFD}" }], "c": 1, "d": "clean" }));
+        let mut clean = json!({ "id": "evt_1", "data": { "object": { "name": "Inès" } } });
+        assert!(!replace_nul(&mut clean));
+    }
 }
