@@ -183,10 +183,11 @@ EOF
 done
 ok "before the update the new library refuses the release's objects with 55000 and a hint"
 for _ in $(seq 1 50); do
-    tail -c +"$LOG_FROM" "$LOG" | grep -q "presence worker (release ${NEW_VERSION}) waits" && break
+    # grep reads to the end (no -q): under pipefail, tail killed by SIGPIPE would fail the check
+    tail -c +"$LOG_FROM" "$LOG" | grep "presence worker (release ${NEW_VERSION}) waits" >/dev/null && break
     sleep 0.2
 done
-tail -c +"$LOG_FROM" "$LOG" | grep -q "presence worker (release ${NEW_VERSION}) waits: database \"${OLD_DB}\" holds aurora ${OLD_VERSION}" \
+tail -c +"$LOG_FROM" "$LOG" | grep "presence worker (release ${NEW_VERSION}) waits: database \"${OLD_DB}\" holds aurora ${OLD_VERSION}" >/dev/null \
     || fail "the preloaded worker did not say it waits for the update"
 ok "the preloaded worker waits for the update and says so"
 

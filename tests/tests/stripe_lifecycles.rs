@@ -363,8 +363,8 @@ async fn every_lifecycle_ends_the_same_in_any_order_and_in_bursts() {
     let edge = aurora_it::Edge::spawn(&db, &[("STRIPE_WEBHOOK_SECRET", SECRET), ("AURORA_EMAIL_WORKER", "false"),
                                             ("AURORA_DB_POOL_SIZE", "16")]).await;
     let base_url = edge.base.clone();
-    let orders: usize = std::env::var("AURORA_LIFECYCLE_ORDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(6);
-    let bursts: usize = std::env::var("AURORA_LIFECYCLE_BURSTS").ok().and_then(|v| v.parse().ok()).unwrap_or(6);
+    let orders: usize = std::env::var("AURORA_LIFECYCLE_ORDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let bursts: usize = std::env::var("AURORA_LIFECYCLE_BURSTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
     let mut rng = Rng(0x5eed_a0a0_2026_1125);
     let base = now() - 60 * 86400;
     let mut runs = 0usize;
