@@ -353,7 +353,61 @@ as $$
           from due where c.id = due.id
         returning c.id, c.user_id, c.attempts
     )
-    -- the name Brevo keeps (and may put in campaigns) is cleaned as in our own emails
-    select claimed.id, p.email, public.email_first_name(p.full_name), p.subscription_type, claimed.attempts
+    -- the name Brevo keeps (and may put in campaigns) is cleaned as in our own emails;
+    -- her list is her entitlement now (a trial past its end is freemium already)
+    select claimed.id, p.email, public.email_first_name(p.full_name),
+           aurora_private.entitlement(p.subscription_type, p.trial_ends_at), claimed.attempts
       from claimed left join public.profiles p on p.id = claimed.user_id
 $$;
+
+-- Freemium: one entitlement rule (a trial ends by itself), one Paris day, the free trial
+-- once, and the profile page behind the profile-view quota.
+create function aurora_private.entitlement(subscription_type text, trial_ends_at timestamptz) returns text
+language sql stable parallel safe
+as $$
+    select case when subscription_type = 'premium' then 'premium'
+                when subscription_type = 'trial' and trial_ends_at > now() then 'trial'
+                else 'freemium' end
+$$;
+
+create function aurora_private.paris_day_changed(last_reset timestamptz) returns boolean
+language sql stable parallel safe
+as $$
+    select coalesce((last_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true)
+$$;
+
+create index idx_profiles_trials on profiles (trial_ends_at) where subscription_type = 'trial';
+create function aurora_private.end_expired_trials() returns integer
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    with ended as (
+        update public.profiles p set subscription_type = 'freemium'
+         where p.subscription_type = 'trial'
+           and aurora_private.entitlement(p.subscription_type, p.trial_ends_at) <> 'trial'
+        returning 1
+    )
+    select count(*)::int from ended
+$$;
+
+CREATE  FUNCTION aurora_private."start_trial"() RETURNS jsonb /* JsonB */
+STRICT VOLATILE SECURITY DEFINER  
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'start_trial_core_wrapper';
+create function start_trial()
+returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap(aurora_private.start_trial()); end $$;
+do $$
+declare f text;
+begin
+    foreach f in array array['aurora_private.entitlement(text, timestamptz)', 'aurora_private.paris_day_changed(timestamptz)',
+                             'aurora_private.end_expired_trials()', 'aurora_private.start_trial()', 'start_trial()'] loop
+        execute format('revoke all on function %s from public, anon, authenticated', f);
+    end loop;
+end
+$$;
+grant execute on function aurora_private.entitlement(text, timestamptz), aurora_private.paris_day_changed(timestamptz),
+                          aurora_private.end_expired_trials(), aurora_private.start_trial() to service_role;
+grant execute on function start_trial() to authenticated;
+revoke select (bio, city, interests, cover_url) on profiles from authenticated;

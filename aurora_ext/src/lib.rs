@@ -30,6 +30,7 @@ mod aurora_private {}
 pub mod billing;
 pub mod chat;
 pub mod courses;
+pub mod freemium;
 pub mod gamification;
 pub mod privacy;
 pub mod profiles;
@@ -85,10 +86,15 @@ extension_sql_file!(
     requires = ["gamification_security", chat::api::claim_message_quota]
 );
 extension_sql_file!(
+    "freemium/api.sql",
+    name = "freemium_api",
+    requires = ["platform_api", freemium::start_trial_core, freemium::record_profile_view_core]
+);
+extension_sql_file!(
     "salons/api.sql",
     name = "salons_api",
     requires = [
-        "platform_api",
+        "freemium_api",
         salons::api::create_salon_with_code_core,
         salons::api::join_salon_via_code_core,
         salons::api::create_salon_invitation_core,
@@ -120,14 +126,9 @@ extension_sql_file!(
     ]
 );
 extension_sql_file!(
-    "gamification/api.sql",
-    name = "gamification_api",
-    requires = ["courses_api", gamification::api::record_profile_view_core]
-);
-extension_sql_file!(
     "billing/security.sql",
     name = "billing_security",
-    requires = ["gamification_api", billing::apply_stripe_event]
+    requires = ["courses_api", billing::apply_stripe_event]
 );
 extension_sql_file!("email/api.sql", name = "email_api", requires = ["billing_security"]);
 extension_sql_file!("platform/finalize.sql", name = "finalize", finalize);

@@ -18,9 +18,10 @@
 //!   pending event committed before it), or when Stripe delivers it again;
 //! - emails are keyed by what they are about (one per invoice and outcome).
 //!
-//! **Entitlement** (`derive_entitlement`, the one place): `premium` while a subscription
-//! is `active` or `past_due` (Stripe is still retrying the payment), `trial` while one is
-//! `trialing`, otherwise `freemium` — `incomplete`, `incomplete_expired`, `unpaid`,
+//! **Entitlement** (`derive_entitlement` maps subscriptions to a plan; whether a trial
+//! still runs is `aurora_private.entitlement()`, freemium's): `premium` while a
+//! subscription is `active` or `past_due` (Stripe is still retrying the payment), `trial`
+//! while one is `trialing` and its trial has not ended, otherwise `freemium` — `incomplete`, `incomplete_expired`, `unpaid`,
 //! `paused`, `canceled` and any status Stripe adds later give nothing (an unknown status is
 //! stored as sent and noted in the ledger's `reason`).
 //!
@@ -179,12 +180,16 @@ fn derive_entitlement(user: pgrx::Uuid) {
                from subs
          )
          update public.profiles p
-            set subscription_type = case
-                    when b.status in ('active', 'past_due') then 'premium'
-                    when b.status = 'trialing' then 'trial'
-                    -- a trial aurora granted (no card) runs its course
-                    when p.subscription_type = 'trial' and p.trial_ends_at > now() and f.n = 0 then 'trial'
-                    else 'freemium' end,
+            -- the plan her subscriptions give, as of now (a trial past its end is over:
+            -- the one entitlement rule, freemium/api.sql)
+            set subscription_type = aurora_private.entitlement(
+                    case when b.status in ('active', 'past_due') then 'premium'
+                         when b.status = 'trialing' then 'trial'
+                         -- no Stripe subscription: what she has (a trial aurora granted
+                         -- runs its course)
+                         when f.n = 0 then p.subscription_type
+                         else 'freemium' end,
+                    coalesce(f.trial_end, p.trial_ends_at)),
                 trial_ends_at = coalesce(f.trial_end, p.trial_ends_at),
                 subscription_started_at = case when f.started is null then p.subscription_started_at
                                                else least(p.subscription_started_at, f.started) end

@@ -47,17 +47,17 @@ fn claim_message_quota(user_id: pgrx::Uuid, salon_id: pgrx::Uuid, visible: bool)
                 "with lim as (select freemium_daily_messages as n from public.aurora_settings),
                   q as (
                  update public.profiles p
-                    set daily_chat_count = case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then 1 else p.daily_chat_count + 1 end,
-                        daily_profile_views = case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then 0 else p.daily_profile_views end,
-                        last_activity_reset = case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then now() else p.last_activity_reset end,
+                    set daily_chat_count = case when aurora_private.paris_day_changed(p.last_activity_reset) then 1 else p.daily_chat_count + 1 end,
+                        daily_profile_views = case when aurora_private.paris_day_changed(p.last_activity_reset) then 0 else p.daily_profile_views end,
+                        last_activity_reset = case when aurora_private.paris_day_changed(p.last_activity_reset) then now() else p.last_activity_reset end,
                         conversion_triggers = case
-                            when p.subscription_type = 'freemium'
-                                 and (case when coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) then 1 else p.daily_chat_count + 1 end) = (select n from lim)
+                            when aurora_private.entitlement(p.subscription_type, p.trial_ends_at) = 'freemium'
+                                 and (case when aurora_private.paris_day_changed(p.last_activity_reset) then 1 else p.daily_chat_count + 1 end) = (select n from lim)
                             then p.conversion_triggers || jsonb_build_array(jsonb_build_object(
                                      'type', 'daily_message_limit', 'limit', (select n from lim), 'at', now()))
                             else p.conversion_triggers end
                   where p.id = $1
-                    and (p.subscription_type <> 'freemium' or coalesce((p.last_activity_reset at time zone 'Europe/Paris')::date < (now() at time zone 'Europe/Paris')::date, true) or p.daily_chat_count < (select n from lim))
+                    and (aurora_private.entitlement(p.subscription_type, p.trial_ends_at) <> 'freemium' or aurora_private.paris_day_changed(p.last_activity_reset) or p.daily_chat_count < (select n from lim))
                  returning p.id, p.daily_chat_count = 1 as first_of_day
              ), h as (
                  insert into public.user_progress_history as h (user_id, activity_date, messages_sent)

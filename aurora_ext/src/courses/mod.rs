@@ -26,8 +26,7 @@ fn lesson_access(lesson: pgrx::Uuid, user: Option<pgrx::Uuid>) -> Option<Access>
             client,
             text_plan_slot!(),
             "select l.course_id, c.is_published, l.is_free,
-                    coalesce(p.subscription_type = 'premium'
-                             or (p.subscription_type = 'trial' and p.trial_ends_at > now()), false),
+                    coalesce(aurora_private.entitlement(p.subscription_type, p.trial_ends_at) <> 'freemium', false),
                     l.release_day_offset = 0
                     or coalesce(e.enrolled_at + make_interval(days => l.release_day_offset) <= now(), false),
                     to_jsonb(e.enrolled_at + make_interval(days => l.release_day_offset)) #>> '{}'
@@ -177,8 +176,7 @@ fn get_course_lessons(
             .select(
                 "with ctx as (
                      select e.enrolled_at,
-                            coalesce(p.subscription_type = 'premium'
-                                     or (p.subscription_type = 'trial' and p.trial_ends_at > now()), false) as entitled
+                            coalesce(aurora_private.entitlement(p.subscription_type, p.trial_ends_at) <> 'freemium', false) as entitled
                        from (select 1) one
                        left join public.profiles p on p.id = $2
                        left join public.enrollments e on e.user_id = $2 and e.course_id = $1

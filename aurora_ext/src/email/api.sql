@@ -223,8 +223,10 @@ as $$
           from due where c.id = due.id
         returning c.id, c.user_id, c.attempts
     )
-    -- the name Brevo keeps (and may put in campaigns) is cleaned as in our own emails
-    select claimed.id, p.email, public.email_first_name(p.full_name), p.subscription_type, claimed.attempts
+    -- the name Brevo keeps (and may put in campaigns) is cleaned as in our own emails;
+    -- her list is her entitlement now (a trial past its end is freemium already)
+    select claimed.id, p.email, public.email_first_name(p.full_name),
+           aurora_private.entitlement(p.subscription_type, p.trial_ends_at), claimed.attempts
       from claimed left join public.profiles p on p.id = claimed.user_id
 $$;
 

@@ -24,6 +24,8 @@ pub enum ApiError {
     RateLimited(String, &'static str),
     /// Existed, but no longer usable (PT410).
     Gone(&'static str, &'static str),
+    /// Already done, or in a state that forbids it (PT409).
+    Conflict(&'static str, &'static str),
 }
 
 pub type ApiResult = Result<Value, ApiError>;
@@ -43,6 +45,7 @@ impl ApiError {
             ApiError::PaymentRequired(m, d, h) => ("PT402", m, Some(d), h),
             ApiError::RateLimited(m, h) => ("PT429", m, None, h),
             ApiError::Gone(m, h) => ("PT410", m.into(), None, h),
+            ApiError::Conflict(m, h) => ("PT409", m.into(), None, h),
         }
     }
 }

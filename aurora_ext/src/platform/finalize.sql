@@ -58,11 +58,13 @@ grant execute on function
 grant all on aurora_settings, email_outbox, stripe_events, subscriptions, brevo_contact_sync to service_role;
 grant all on sequence email_outbox_id_seq to service_role;
 
--- profiles: the public face of a member to the community. Email, Stripe ids,
+-- profiles: the public face of a member to the community, what chat needs (name, avatar,
+-- presence). Her profile page (bio, city, interests, cover) is read through
+-- record_profile_view(), which counts a free member's daily views; email, Stripe ids,
 -- subscription, onboarding answers, counters and the current salon stay private
 -- (my_profile()). Presence is written by aurora's functions only.
-grant select (id, full_name, avatar_url, bio, city, interests, status, presence_status,
-              last_activity, status_updated_at, cover_url, created_at, updated_at)
+grant select (id, full_name, avatar_url, status, presence_status,
+              last_activity, status_updated_at, created_at, updated_at)
     on profiles to authenticated;
 grant update (full_name, avatar_url, bio, city, interests, cover_url, auto_offline_after,
               onboarding_completed, onboarding_answers, current_salon_id)
@@ -127,7 +129,7 @@ grant execute on function
     rpc_set_manual_status(text), check_inactive_users(), rpc_check_inactive_users(),
     get_lesson_content(uuid), start_course(uuid), get_course_lessons(uuid),
     update_lesson_progress(uuid, integer, integer, integer),
-    get_leaderboard(integer), record_profile_view(uuid),
+    get_leaderboard(integer), record_profile_view(uuid), start_trial(),
     export_my_data(), delete_my_account(), ensure_profile(), storage_path_is_normal(text)
     to authenticated;
 -- limits are no secret: clients show them

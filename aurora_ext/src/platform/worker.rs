@@ -75,9 +75,18 @@ pub extern "C-unwind" fn aurora_sweep_worker_main(_arg: pg_sys::Datum) {
             if installed == Installed::ThisRelease {
                 let swept = crate::profiles::presence::sweep();
                 let folded = crate::salons::fold_salon_counters();
-                let _ = Spi::get_one::<i32>("select public.queue_subscription_reminders()");
-                if swept > 0 || folded > 0 {
-                    log!("aurora: {swept} members went offline, {folded} salon counters folded");
+                // trials that ended become freemium (their Brevo list follows), then reminders
+                let mut count = |sql: &str| match Spi::get_one::<i32>(sql) {
+                    Ok(n) => n.unwrap_or(0),
+                    Err(e) => {
+                        log!("aurora: the presence worker could not run `{sql}`: {e}");
+                        0
+                    }
+                };
+                let trials = count("select aurora_private.end_expired_trials()");
+                count("select public.queue_subscription_reminders()");
+                if swept > 0 || folded > 0 || trials > 0 {
+                    log!("aurora: {swept} members went offline, {folded} salon counters folded, {trials} trials ended");
                 }
             }
             installed

@@ -1,5 +1,6 @@
 //! Salon RPCs: create with a share code, join by code (rate limited), invitations,
 //! leaving (with hand-over) and roles. Cores live in aurora_private; see salons/api.sql.
+use crate::freemium;
 use crate::gamification::{award_badge, record_activity};
 use crate::platform::api::{optional_text, require_user, required_text, respond, settings, ApiError, ApiResult};
 use crate::platform::spi::{query_one, run_kept, text_plan_slot};
@@ -20,54 +21,11 @@ fn salon_json(salon: pgrx::Uuid, me: pgrx::Uuid) -> Value {
     crate::platform::spi::json_one!(SALON_JSON, &[salon.into(), me.into()]).unwrap_or(Value::Null)
 }
 
-/// (subscription_type, salons_created, salons_joined) of a user.
-fn plan_of(me: pgrx::Uuid) -> Result<(String, i32, i32), ApiError> {
-    let row = crate::platform::spi::json_one!(
-        "select jsonb_build_object('t', subscription_type, 'c', salons_created, 'j', salons_joined)
-           from public.profiles where id = $1",
-        &[me.into()],
-    );
-    match row {
-        Some(v) => Ok((
-            v["t"].as_str().unwrap_or("freemium").to_string(),
-            v["c"].as_i64().unwrap_or(0) as i32,
-            v["j"].as_i64().unwrap_or(0) as i32,
-        )),
-        None => Err(profile_not_found()),
-    }
-}
-
-fn is_freemium(plan: &str) -> bool {
-    plan == "freemium"
-}
-
-fn profile_not_found() -> ApiError {
-    ApiError::NotFound("profile not found", "Votre profil est introuvable.")
-}
-
-/// The freemium join limit, for a member with this plan (None: no profile) who already
-/// belongs to `joined` salons she does not own. The one rule for joining by code and by
-/// invitation.
-fn join_limit(plan: Option<&str>, joined: i32, limit: i32) -> Result<(), ApiError> {
-    match plan {
-        None => Err(profile_not_found()),
-        Some(plan) if is_freemium(plan) && joined >= limit => Err(ApiError::PaymentRequired(
-            "freemium members can join a limited number of salons".into(),
-            format!("limit: {limit} salons"),
-            "Passez à Premium pour rejoindre plus de salons.",
-        )),
-        Some(_) => Ok(()),
-    }
-}
-
-fn check_join_limit(me: pgrx::Uuid) -> Result<(), ApiError> {
-    let (plan, _, joined) = plan_of(me)?;
-    join_limit(Some(&plan), joined, settings().freemium_salons_joined)
-}
-
-/// Makes `me` a member (within her freemium join limit); a concurrent join of hers is fine.
+/// Makes `me` a member, within her freemium join limit (checked under her lock: parallel
+/// joins of hers are decided one after the other); a concurrent join of hers is fine.
 fn add_member(salon: pgrx::Uuid, me: pgrx::Uuid) -> Result<(), ApiError> {
-    check_join_limit(me)?;
+    let member = freemium::lock_member(me)?;
+    freemium::may_join_salon(&member)?;
     insert_member(salon, me);
     Ok(())
 }
@@ -106,15 +64,8 @@ fn create_salon(
     if !valid_color(&color) {
         return Err(ApiError::Invalid("color_theme must be #rrggbb".into(), "Couleur invalide."));
     }
-    let (plan, created, _) = plan_of(me)?;
-    let limit = settings().freemium_salons_created;
-    if is_freemium(&plan) && created >= limit {
-        return Err(ApiError::PaymentRequired(
-            "freemium members can create a limited number of salons".into(),
-            format!("limit: {limit} salons"),
-            "Passez à Premium pour créer d'autres salons.",
-        ));
-    }
+    // under her lock: parallel creations of hers are counted one after the other
+    freemium::may_create_salon(&freemium::lock_member(me)?)?;
     // A share code collision is astronomically rare; retry on one rather than fail.
     let mut salon = None;
     for _ in 0..5 {
@@ -165,16 +116,15 @@ fn join_salon(code: Option<String>) -> ApiResult {
     if code.is_empty() || code.chars().count() > 32 {
         return Err(ApiError::Invalid("code must be 1 to 32 characters".into(), "Code invalide."));
     }
-    // One read: her recent wrong codes, the limits, the salon, her membership and her plan.
+    // Her lock first: her wrong codes and joins are then counted one request at a time.
+    let member = freemium::lock_member(me)?;
+    // One read: her recent wrong codes, the window, the salon and her membership.
     struct Join {
         recent: i64,
         per_window: i32,
         window_seconds: i32,
-        joined_limit: i32,
         salon: Option<pgrx::Uuid>,
         role: Option<String>,
-        plan: Option<String>,
-        joined: i32,
     }
     let j = Spi::connect_mut(|client| {
         let args: [DatumWithOid; 2] = [me.into(), code.as_str().into()];
@@ -184,12 +134,10 @@ fn join_salon(code: Option<String>) -> ApiResult {
             "select (select count(*) from public.salon_join_attempts a
                       where a.user_id = $1
                         and a.attempted_at > now() - make_interval(secs => st.join_attempt_window_seconds)),
-                    st.join_attempts_per_window, st.join_attempt_window_seconds, st.freemium_salons_joined,
-                    s.id, m.role, p.subscription_type, p.salons_joined
+                    st.join_attempts_per_window, st.join_attempt_window_seconds, s.id, m.role
                from public.aurora_settings st
                left join public.salons s on s.share_code = $2 and s.is_active
-               left join public.salon_members m on m.salon_id = s.id and m.user_id = $1
-               left join public.profiles p on p.id = $1",
+               left join public.salon_members m on m.salon_id = s.id and m.user_id = $1",
             &args,
         )
         .unwrap_or_else(|e| error!("aurora: join_salon_via_code: {e}"));
@@ -201,19 +149,11 @@ fn join_salon(code: Option<String>) -> ApiResult {
             recent: r.get::<i64>(1).ok().flatten().unwrap_or(0),
             per_window: r.get::<i32>(2).ok().flatten().unwrap_or(0),
             window_seconds: r.get::<i32>(3).ok().flatten().unwrap_or(0),
-            joined_limit: r.get::<i32>(4).ok().flatten().unwrap_or(0),
-            salon: r.get::<pgrx::Uuid>(5).ok().flatten(),
-            role: r.get::<String>(6).ok().flatten(),
-            plan: r.get::<String>(7).ok().flatten(),
-            joined: r.get::<i32>(8).ok().flatten().unwrap_or(0),
+            salon: r.get::<pgrx::Uuid>(4).ok().flatten(),
+            role: r.get::<String>(5).ok().flatten(),
         }
     });
-    if j.recent >= j.per_window as i64 {
-        return Err(ApiError::RateLimited(
-            format!("too many wrong codes; try again in {} minutes", j.window_seconds / 60),
-            "Trop de codes erronés. Réessayez un peu plus tard.",
-        ));
-    }
+    freemium::may_try_a_code(j.recent, j.per_window, j.window_seconds)?;
     let Some(salon) = j.salon else {
         // Not an error: an error would roll back the attempt we must count.
         crate::platform::spi::exec!(
@@ -228,7 +168,7 @@ fn join_salon(code: Option<String>) -> ApiResult {
         return Ok(Value::Null);
     };
     if j.role.is_none() {
-        join_limit(j.plan.as_deref(), j.joined, j.joined_limit)?;
+        freemium::may_join_salon(&member)?;
         insert_member(salon, me);
     }
     Ok(salon_json(salon, me))
