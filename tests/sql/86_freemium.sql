@@ -47,7 +47,10 @@ select results_eq($$ select email, entitlement from aurora_private.claim_contact
 
 -- the trial ends by itself: the stored plan follows, and a contact sync is queued
 delete from brevo_contact_sync;
-select is(aurora_private.end_expired_trials(), 1, 'one trial ended');
+create temp table expired_trials as
+    select id from profiles where subscription_type = 'trial' and trial_ends_at <= now();
+select is(aurora_private.end_expired_trials(), (select count(*)::int from expired_trials),
+          'every trial past its end ended (gina, and any the database held)');
 select is((select subscription_type from profiles where id = tests.fx('gina')), 'freemium', 'her stored plan is freemium');
 select is((select subscription_type from profiles where id = tests.fx('tess')), 'trial', 'a running trial is untouched');
 select is((select count(*)::int from brevo_contact_sync where user_id = tests.fx('gina') and reason = 'entitlement'), 1,

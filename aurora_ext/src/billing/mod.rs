@@ -340,16 +340,13 @@ fn queue_payment_email(event: &Value, obj: &Value, user: pgrx::Uuid) {
         "invoice_id": obj["id"],
     });
     crate::platform::spi::exec!(
-        "insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
-         select $1, p.id, coalesce(p.email, $4), $2, 'stripe:' || $1 || ':' || $3
-           from public.profiles p where p.id = $5 and coalesce(p.email, $4) is not null
-         on conflict (idempotency_key) do nothing",
+        "select aurora_private.queue_email($1, $2, $3, 'stripe:' || $1 || ':' || $4, $5)",
         &[
             template.into(),
+            user.into(),
             JsonB(params).into(),
             obj["id"].as_str().unwrap_or_default().into(),
             obj["customer_email"].as_str().into(),
-            user.into(),
         ],
     )
     .unwrap_or_else(|e| error!("aurora: {e}"));

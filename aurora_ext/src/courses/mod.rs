@@ -399,8 +399,7 @@ fn complete_course_if_done(me: pgrx::Uuid, course: pgrx::Uuid) -> bool {
          )
          select jsonb_build_object('just_completed', coalesce((select just_completed from u), false),
                                    'title', (select title from public.courses where id = $2),
-                                   'email', (select email from public.profiles where id = $1),
-                                   'name', (select public.email_first_name(full_name) from public.profiles where id = $1))",
+                                   'name', (select full_name from public.profiles where id = $1))",
         &[me.into(), course.into()],
     )
     .unwrap_or(Value::Null);
@@ -411,20 +410,11 @@ fn complete_course_if_done(me: pgrx::Uuid, course: pgrx::Uuid) -> bool {
     award_badge(me, "first_course");
     let title = done["title"].as_str().unwrap_or_default().to_string();
     record_activity(me, "course_completed", &format!("Cours terminé : {title}"), "🏆", json!({ "course_id": course.to_string() }));
-    if let Some(email) = done["email"].as_str() {
-        crate::platform::spi::exec!(
-            "insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
-             values ('course-completion', $1, $2, $3, 'course-completion:' || $1 || ':' || $4)
-             on conflict (idempotency_key) do nothing",
-            &[
-                me.into(),
-                email.into(),
-                JsonB(json!({ "prenom": done["name"], "cours": title })).into(),
-                course.to_string().into(),
-            ],
-        )
-        .unwrap_or_else(|e| error!("aurora: {e}"));
-    }
+    crate::platform::spi::exec!(
+        "select aurora_private.queue_email('course-completion', $1, $2, 'course-completion:' || $1 || ':' || $3)",
+        &[me.into(), JsonB(json!({ "prenom": done["name"], "cours": title })).into(), course.to_string().into()],
+    )
+    .unwrap_or_else(|e| error!("aurora: {e}"));
     true
 }
 
