@@ -129,6 +129,29 @@ as $$
 $$;
 
 revoke all on function email_first_name(text) from public, anon, authenticated;
+create function aurora_private.queue_email(p_template text, p_member uuid, p_params jsonb, p_key text,
+                                           p_fallback_recipient text default null)
+returns boolean
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    with queued as (
+        insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
+        select p_template, p.id, coalesce(p.email, p_fallback_recipient),
+               case when p_params ? 'prenom'
+                    then p_params || jsonb_build_object('prenom', public.email_first_name(p_params ->> 'prenom'))
+                    else coalesce(p_params, '{}') end,
+               p_key
+          from public.profiles p
+         where p.id = p_member and coalesce(p.email, p_fallback_recipient) is not null
+        on conflict (idempotency_key) do nothing
+        returning 1
+    )
+    select exists (select from queued)
+$$;
+
+revoke all on function aurora_private.queue_email(text, uuid, jsonb, text, text) from public, anon, authenticated;
+grant execute on function aurora_private.queue_email(text, uuid, jsonb, text, text) to service_role;
 create function welcome_confirmed_member() returns trigger
 language plpgsql security definer
 set search_path = pg_catalog, pg_temp
@@ -137,12 +160,8 @@ begin
     if new.email_confirmed_at is null or (tg_op = 'UPDATE' and old.email_confirmed_at is not null) then
         return null;
     end if;
-    insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
-    select 'welcome', p.id, p.email, jsonb_build_object('prenom', public.email_first_name(p.full_name)),
-           'welcome:' || p.id
-      from public.profiles p
-     where p.id = new.id and p.email is not null
-    on conflict (idempotency_key) do nothing;
+    perform aurora_private.queue_email('welcome', p.id, jsonb_build_object('prenom', p.full_name), 'welcome:' || p.id)
+       from public.profiles p where p.id = new.id;
     insert into public.brevo_contact_sync (user_id, reason)
     select p.id, 'signup' from public.profiles p where p.id = new.id;
     perform pg_notify('aurora_email_outbox', '');
@@ -158,28 +177,30 @@ language sql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
     with due as (
-        select s.id, s.user_id, p.email, p.full_name,
+        select 'reminder:' || s.id as key, s.user_id, p.full_name,
                case when s.status = 'trialing' then s.trial_end
                     else coalesce(s.cancel_at, s.current_period_end) end as ends_at,
                case when s.status = 'trialing' then 'trial_ending' else 'subscription_ending' end as reason
           from public.subscriptions s
           join public.profiles p on p.id = s.user_id
-         where p.email is not null
-           and ((s.status = 'trialing' and s.trial_end between now() and now() + make_interval(days => days_before))
-             or (s.status in ('active', 'past_due')
-                 and coalesce(s.cancel_at, case when s.cancel_at_period_end then s.current_period_end end)
-                     between now() and now() + make_interval(days => days_before)))
-    ), queued as (
-        insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
-        select 'subscription-reminder', user_id, email,
-               jsonb_build_object('prenom', public.email_first_name(full_name), 'raison', reason,
-                                  'date_fin', to_char(ends_at at time zone 'Europe/Paris', 'DD/MM/YYYY')),
-               'reminder:' || id || ':' || extract(epoch from ends_at)::bigint
-          from due
-        on conflict (idempotency_key) do nothing
-        returning 1
+         where (s.status = 'trialing' and s.trial_end between now() and now() + make_interval(days => days_before))
+            or (s.status in ('active', 'past_due')
+                and coalesce(s.cancel_at, case when s.cancel_at_period_end then s.current_period_end end)
+                    between now() and now() + make_interval(days => days_before))
+        union all
+        -- aurora's free trial (no Stripe subscription)
+        select 'reminder:trial:' || p.id, p.id, p.full_name, p.trial_ends_at, 'trial_ending'
+          from public.profiles p
+         where aurora_private.entitlement(p.subscription_type, p.trial_ends_at) = 'trial'
+           and p.trial_ends_at - make_interval(days => days_before) <= now()
+           and not exists (select from public.subscriptions s where s.user_id = p.id)
     )
-    select count(*)::int from queued
+    select count(*)::int from due
+     where aurora_private.queue_email(
+               'subscription-reminder', user_id,
+               jsonb_build_object('prenom', full_name, 'raison', reason,
+                                  'date_fin', to_char(ends_at at time zone 'Europe/Paris', 'DD/MM/YYYY')),
+               key || ':' || extract(epoch from ends_at)::bigint)
 $$;
 
 create or replace function brevo_contact_on_profile() returns trigger
@@ -324,13 +345,7 @@ begin
            and o.created_at > now() - interval '60 seconds') then
         return 'too_soon';
     end if;
-    -- a name the caller passes is the member's text: it goes in as every name does
-    if p_params ? 'prenom' then
-        p_params := p_params || jsonb_build_object('prenom', public.email_first_name(p_params ->> 'prenom'));
-    end if;
-    insert into public.email_outbox as o (template, user_id, recipient_email, params, idempotency_key)
-    values (p_template, p_member, recipient, coalesce(p_params, '{}'), p_key)
-    on conflict on constraint email_outbox_idempotency_key_key do nothing;
+    perform aurora_private.queue_email(p_template, p_member, p_params, p_key);
     return 'queued';
 end
 $$;

@@ -57,6 +57,13 @@ select is((select count(*)::int from brevo_contact_sync where user_id = tests.fx
           'her Brevo list follows');
 select is(aurora_private.end_expired_trials(), 0, 'a second run has nothing to do');
 
+-- the free trial aurora grants is reminded before it ends, once
+update profiles set trial_ends_at = now() + interval '2 days' where id = tests.fx('tess');
+select ok(queue_subscription_reminders(3) >= 1, 'reminders run');
+select is((select params->>'raison' from email_outbox where idempotency_key like 'reminder:trial:' || tests.fx('tess') || ':%'),
+          'trial_ending', 'her trial ending is reminded');
+select is(queue_subscription_reminders(3), 0, 'once');
+
 -- the free trial, once
 select tests.act_as('fabienne');
 select is((start_trial())->>'subscription_type', 'trial', 'a free member starts her trial');

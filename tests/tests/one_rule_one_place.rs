@@ -80,3 +80,11 @@ fn the_scanner_sees_the_homes() {
     assert!(find(&["'Europe/Paris')::date <"]).iter().any(|(f, _, _)| f == "freemium/api.sql"));
     assert!(find(&["freemium_salons_joined"]).iter().any(|(f, _, _)| f == "freemium/mod.rs"));
 }
+
+#[test]
+fn emails_are_queued_in_one_place() {
+    // aurora_private.queue_email() is the one writer of the outbox
+    let writers = find(&["insert into public.email_outbox", "insert into email_outbox"]);
+    assert_eq!(writers.len(), 1, "one writer of email_outbox: {writers:#?}");
+    assert_eq!(writers[0].0, "email/api.sql");
+}

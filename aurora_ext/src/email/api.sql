@@ -190,7 +190,7 @@ as $$
         select 'reminder:trial:' || p.id, p.id, p.full_name, p.trial_ends_at, 'trial_ending'
           from public.profiles p
          where aurora_private.entitlement(p.subscription_type, p.trial_ends_at) = 'trial'
-           and p.trial_ends_at <= now() + make_interval(days => days_before)
+           and p.trial_ends_at - make_interval(days => days_before) <= now()
            and not exists (select from public.subscriptions s where s.user_id = p.id)
     )
     select count(*)::int from due
