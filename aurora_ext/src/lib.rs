@@ -13,13 +13,19 @@ use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
-/// Settings (GUCs) and, when preloaded, the presence sweep worker (platform/worker.rs).
+/// Settings (GUCs) and, when preloaded, the presence sweep worker (jobs/mod.rs).
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
-    platform::worker::init();
+    jobs::init();
 }
 
+/// Cross-domain plumbing; imports no domain.
 mod platform;
+/// The clock-driven work, above the domains.
+mod jobs;
+/// `#[pg_test]`s of what no single domain owns.
+#[cfg(any(test, feature = "pg_test"))]
+mod tests;
 
 /// `aurora_private` holds the Rust cores of the API functions. PostgREST exposes `public`
 /// only; the public wrappers (SQL) turn a core's error value into the SQLSTATE PostgREST
@@ -61,13 +67,13 @@ extension_sql_file!(
         salons::generate_share_code,
         salons::salon_created,
         salons::salon_member_counters,
-        profiles::set_updated_at
+        platform::triggers::set_updated_at
     ]
 );
 extension_sql_file!(
     "profiles/security.sql",
     name = "profiles_security",
-    requires = ["salons_security", profiles::handle_new_user, profiles::set_updated_at]
+    requires = ["salons_security", profiles::handle_new_user, platform::triggers::set_updated_at]
 );
 extension_sql_file!(
     "chat/security.sql",

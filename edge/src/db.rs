@@ -1,9 +1,13 @@
 //! The database pool. Connections are opened lazily: the edge starts (and answers
 //! /health) while the database is down, and /ready says so.
+//!
+//! This module speaks the database's language only: its own error type (`DbError`) and
+//! typed outcomes; what they mean in HTTP is decided in `error.rs`.
 use crate::config::Config;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use secrecy::ExposeSecret;
 use std::time::Duration;
+use tokio_postgres::types::{Json, ToSql};
 
 #[derive(Clone)]
 pub struct Db {
@@ -11,14 +15,167 @@ pub struct Db {
     ready_timeout: Duration,
 }
 
+/// Why a database call did not give an answer.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("database unreachable: {0}")]
-    Unreachable(String),
+    /// No connection (pool exhausted, server down or restarting): worth retrying.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("database did not answer within {0:?}")]
     Timeout(Duration),
-    #[error(transparent)]
-    Query(#[from] tokio_postgres::Error),
+    /// The database refused the statement, with its SQLSTATE and words.
+    #[error("{code}: {message}")]
+    Refused { code: String, message: String, detail: Option<String>, hint: Option<String> },
+    /// An answer this edge does not understand (a release mismatch, a bug).
+    #[error("unexpected answer from the database: {0}")]
+    Unexpected(String),
+}
+
+impl From<tokio_postgres::Error> for DbError {
+    fn from(e: tokio_postgres::Error) -> DbError {
+        match e.as_db_error() {
+            Some(d) => DbError::Refused {
+                code: d.code().code().to_string(),
+                message: d.message().to_string(),
+                detail: d.detail().map(str::to_string),
+                hint: d.hint().map(str::to_string),
+            },
+            None => DbError::Unavailable(e.to_string()),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for DbError {
+    fn from(e: deadpool_postgres::PoolError) -> DbError {
+        DbError::Unavailable(e.to_string())
+    }
+}
+
+/// What the ledger did with a Stripe event (stripe_events.status, or `duplicate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StripeStatus {
+    Applied,
+    Duplicate,
+    Stale,
+    Pending,
+    Ignored,
+    Rejected,
+}
+
+impl StripeStatus {
+    fn parse(s: &str) -> Option<StripeStatus> {
+        Some(match s {
+            "applied" => StripeStatus::Applied,
+            "duplicate" => StripeStatus::Duplicate,
+            "stale" => StripeStatus::Stale,
+            "pending" => StripeStatus::Pending,
+            "ignored" => StripeStatus::Ignored,
+            "rejected" => StripeStatus::Rejected,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StripeStatus::Applied => "applied",
+            StripeStatus::Duplicate => "duplicate",
+            StripeStatus::Stale => "stale",
+            StripeStatus::Pending => "pending",
+            StripeStatus::Ignored => "ignored",
+            StripeStatus::Rejected => "rejected",
+        }
+    }
+}
+
+/// A Stripe event's outcome; `reason` says why it was rejected, or what it carried that
+/// aurora does not know (a new subscription status).
+#[derive(Debug, Clone)]
+pub struct StripeOutcome {
+    pub event_id: String,
+    pub status: StripeStatus,
+    pub reason: Option<String>,
+}
+
+impl StripeOutcome {
+    fn from_json(v: &serde_json::Value) -> Result<StripeOutcome, DbError> {
+        let status = v["status"].as_str().and_then(StripeStatus::parse).ok_or_else(|| DbError::Unexpected(v.to_string()))?;
+        Ok(StripeOutcome {
+            event_id: v["event_id"].as_str().unwrap_or_default().to_string(),
+            status,
+            reason: v["reason"].as_str().map(str::to_string),
+        })
+    }
+}
+
+/// What `queue_member_email` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queued {
+    Queued,
+    /// The same kind of email went out less than a minute ago.
+    TooSoon,
+    /// The member has no address.
+    NoRecipient,
+}
+
+/// The two leased queues the worker drains: claimed with `FOR UPDATE SKIP LOCKED` under a
+/// lease, completed with an `Attempt`, retried with backoff until `max_attempts`.
+#[derive(Debug, Clone, Copy)]
+pub enum LeasedQueue {
+    Emails,
+    ContactSyncs,
+}
+
+/// How one attempt at a queued row ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attempt {
+    /// Done: sent (an email, with the provider's message id) or synced (a contact).
+    Done(Option<String>),
+    /// No provider configured: logged instead of sent.
+    Captured,
+    /// Done, with a note (e.g. a contact without an address: nothing to sync).
+    Skipped(String),
+    /// Will never work as is.
+    Failed(String),
+    /// Try again after this long.
+    Retry(String, Duration),
+}
+
+/// A queued row's status after an attempt was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowStatus {
+    Sent,
+    Captured,
+    Done,
+    /// Back in the queue for a retry.
+    Pending,
+    Failed,
+    /// Another worker took the row meanwhile (this one's lease had run out).
+    LostLease,
+}
+
+impl RowStatus {
+    fn parse(s: Option<&str>) -> Result<RowStatus, DbError> {
+        Ok(match s {
+            None => RowStatus::LostLease,
+            Some("sent") => RowStatus::Sent,
+            Some("captured") => RowStatus::Captured,
+            Some("done") => RowStatus::Done,
+            Some("pending") => RowStatus::Pending,
+            Some("failed") => RowStatus::Failed,
+            Some(other) => return Err(DbError::Unexpected(format!("queue row status {other}"))),
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::Sent => "sent",
+            RowStatus::Captured => "captured",
+            RowStatus::Done => "done",
+            RowStatus::Pending => "pending",
+            RowStatus::Failed => "failed",
+            RowStatus::LostLease => "lost_lease",
+        }
+    }
 }
 
 impl Db {
@@ -46,7 +203,7 @@ impl Db {
     /// A round trip to the database, bounded by the readiness timeout.
     pub async fn ping(&self) -> Result<(), DbError> {
         let check = async {
-            let client = self.pool.get().await.map_err(|e| DbError::Unreachable(e.to_string()))?;
+            let client = self.pool.get().await?;
             client.simple_query("select 1").await?;
             Ok(())
         };
@@ -58,43 +215,23 @@ impl Db {
 
 impl Db {
     /// Records and applies a verified Stripe event (aurora_private.apply_stripe_event).
-    pub async fn apply_stripe_event(&self, event: &serde_json::Value) -> Result<serde_json::Value, crate::error::AppError> {
-        self.stripe_call("select aurora_private.apply_stripe_event($1::jsonb)", event, None).await
+    pub async fn apply_stripe_event(&self, event: &serde_json::Value) -> Result<StripeOutcome, DbError> {
+        let row = self.pool.get().await?.query_one("select aurora_private.apply_stripe_event($1::jsonb)", &[&Json(event)]).await?;
+        let Json(v): Json<serde_json::Value> = row.get(0);
+        StripeOutcome::from_json(&v)
     }
 
     /// Records a verified Stripe event that cannot be applied, with why
     /// (aurora_private.reject_stripe_event).
-    pub async fn reject_stripe_event(
-        &self,
-        event: &serde_json::Value,
-        reason: &str,
-    ) -> Result<serde_json::Value, crate::error::AppError> {
-        self.stripe_call("select aurora_private.reject_stripe_event($1::jsonb, $2)", event, Some(reason)).await
-    }
-
-    async fn stripe_call(
-        &self,
-        sql: &str,
-        event: &serde_json::Value,
-        reason: Option<&str>,
-    ) -> Result<serde_json::Value, crate::error::AppError> {
-        use crate::error::AppError;
-        let client = self.request_client().await?;
-        let event = tokio_postgres::types::Json(event);
-        let row = match reason {
-            Some(reason) => client.query_one(sql, &[&event, &reason]).await,
-            None => client.query_one(sql, &[&event]).await,
-        }
-        .map_err(|e| match e.as_db_error() {
-            Some(d) if *d.code() == tokio_postgres::error::SqlState::INVALID_PARAMETER_VALUE => {
-                AppError::BadRequest(d.message().to_string())
-            }
-            // the database's own words, for the operator (the client gets no detail)
-            Some(d) => AppError::Internal(format!("{}: {}", d.code().code(), d.message())),
-            None => AppError::Unavailable(e.to_string()),
-        })?;
-        let tokio_postgres::types::Json(outcome): tokio_postgres::types::Json<serde_json::Value> = row.get(0);
-        Ok(outcome)
+    pub async fn reject_stripe_event(&self, event: &serde_json::Value, reason: &str) -> Result<StripeOutcome, DbError> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_one("select aurora_private.reject_stripe_event($1::jsonb, $2)", &[&Json(event), &reason])
+            .await?;
+        let Json(v): Json<serde_json::Value> = row.get(0);
+        StripeOutcome::from_json(&v)
     }
 }
 
@@ -110,9 +247,12 @@ pub struct ClaimedEmail {
 }
 
 impl Db {
-    pub async fn claim_emails(&self, batch: i32, lease_seconds: i32) -> Result<Vec<ClaimedEmail>, String> {
+    pub async fn claim_emails(&self, batch: i32, lease_seconds: i32) -> Result<Vec<ClaimedEmail>, DbError> {
         let rows = self
-            .worker_query(
+            .pool
+            .get()
+            .await?
+            .query(
                 "select id, template, recipient_email, params, delivery_key::text, attempts
                    from aurora_private.claim_emails($1, $2)",
                 &[&batch, &lease_seconds],
@@ -121,7 +261,7 @@ impl Db {
         Ok(rows
             .iter()
             .map(|r| {
-                let tokio_postgres::types::Json(params): tokio_postgres::types::Json<serde_json::Value> = r.get(3);
+                let Json(params): Json<serde_json::Value> = r.get(3);
                 ClaimedEmail {
                     id: r.get(0),
                     template: r.get(1),
@@ -134,94 +274,12 @@ impl Db {
             .collect())
     }
 
-    pub async fn complete_email(
-        &self,
-        id: i64,
-        outcome: &str,
-        message_id: Option<String>,
-        error: Option<String>,
-        retry_in: std::time::Duration,
-        max_attempts: i32,
-    ) -> Result<String, String> {
-        let retry_ms = retry_in.as_millis().min(i32::MAX as u128) as i32;
-        self.outcome(
-            "select aurora_private.complete_email($1, $2, $3, $4, $5, $6)",
-            &[&id, &outcome, &message_id, &error, &retry_ms, &max_attempts],
-        )
-        .await
-    }
-
-    pub async fn email_outbox_stats(&self) -> Result<(i64, f64, i64), String> {
+    pub async fn claim_contact_syncs(&self, batch: i32, lease_seconds: i32) -> Result<Vec<ContactSync>, DbError> {
         let rows = self
-            .worker_query("select pending, oldest_pending_seconds, failed from aurora_private.email_outbox_stats()", &[])
-            .await?;
-        let r = rows.first().ok_or("email_outbox_stats returned no row")?;
-        Ok((r.get(0), r.get(1), r.get(2)))
-    }
-}
-
-impl Db {
-    /// Runs `sql` (one jsonb column) as the member, the way PostgREST does: in a
-    /// transaction, `set local role authenticated` and her claims in request.jwt.claims.
-    pub async fn as_member(
-        &self,
-        member: &crate::auth::Member,
-        sql: &str,
-        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-    ) -> Result<serde_json::Value, crate::error::AppError> {
-        use crate::error::from_db;
-        let mut client = self.request_client().await?;
-        let tx = client.transaction().await.map_err(|e| from_db(&e))?;
-        // `set local role` and the claims in one round trip (set_config('role', …, true) is SET LOCAL ROLE)
-        tx.execute(
-            "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)",
-            &[&member.claims.to_string()],
-        )
-        .await
-        .map_err(|e| from_db(&e))?;
-        let row = tx.query_one(sql, params).await.map_err(|e| from_db(&e))?;
-        let value: Option<tokio_postgres::types::Json<serde_json::Value>> = row.get(0);
-        tx.commit().await.map_err(|e| from_db(&e))?;
-        Ok(value.map(|j| j.0).unwrap_or(serde_json::Value::Null))
-    }
-}
-
-impl Db {
-    /// Queues an email for a member (aurora_private.queue_member_email).
-    pub async fn queue_member_email(
-        &self,
-        member: &str,
-        template: &str,
-        params: &serde_json::Value,
-        key: &str,
-    ) -> Result<String, crate::error::AppError> {
-        use crate::error::from_db;
-        let client = self.request_client().await?;
-        let row = client
-            .query_one(
-                "select aurora_private.queue_member_email($1::text::uuid, $2, $3::jsonb, $4)",
-                &[&member, &template, &tokio_postgres::types::Json(params), &key],
-            )
-            .await
-            .map_err(|e| from_db(&e))?;
-        Ok(row.get(0))
-    }
-}
-
-/// A contact list sync claimed from brevo_contact_sync, with the member's current state.
-#[derive(Debug, Clone)]
-pub struct ContactSync {
-    pub id: i64,
-    pub email: Option<String>,
-    pub full_name: Option<String>,
-    pub entitlement: String,
-    pub attempts: i32,
-}
-
-impl Db {
-    pub async fn claim_contact_syncs(&self, batch: i32, lease_seconds: i32) -> Result<Vec<ContactSync>, String> {
-        let rows = self
-            .worker_query(
+            .pool
+            .get()
+            .await?
+            .query(
                 "select id, email, full_name, coalesce(entitlement, 'freemium'), attempts
                    from aurora_private.claim_contact_syncs($1, $2)",
                 &[&batch, &lease_seconds],
@@ -233,50 +291,107 @@ impl Db {
             .collect())
     }
 
-    pub async fn complete_contact_sync(
-        &self,
-        id: i64,
-        outcome: &str,
-        error: Option<String>,
-        retry_in: std::time::Duration,
-        max_attempts: i32,
-    ) -> Result<String, String> {
+    /// Records how an attempt at a leased row ended: the one completion path of both queues.
+    pub async fn complete(&self, queue: LeasedQueue, id: i64, attempt: &Attempt, max_attempts: i32) -> Result<RowStatus, DbError> {
+        let done = match queue {
+            LeasedQueue::Emails => "sent",
+            LeasedQueue::ContactSyncs => "done",
+        };
+        let (outcome, message_id, error, retry_in): (&str, Option<&str>, Option<&str>, Duration) = match attempt {
+            Attempt::Done(id) => (done, id.as_deref(), None, Duration::ZERO),
+            Attempt::Captured => (if done == "sent" { "captured" } else { "done" }, None, None, Duration::ZERO),
+            Attempt::Skipped(note) => (done, None, Some(note.as_str()), Duration::ZERO),
+            Attempt::Failed(e) => ("failed", None, Some(e.as_str()), Duration::ZERO),
+            Attempt::Retry(e, after) => ("retry", None, Some(e.as_str()), *after),
+        };
         let retry_ms = retry_in.as_millis().min(i32::MAX as u128) as i32;
-        self.outcome(
-            "select aurora_private.complete_contact_sync($1, $2, $3, $4, $5)",
-            &[&id, &outcome, &error, &retry_ms, &max_attempts],
-        )
-        .await
-    }
-}
-
-impl Db {
-    /// Records a queue row's outcome; the row's new status, or `lost_lease` when another
-    /// worker took the row meanwhile (the lease had run out).
-    async fn outcome(&self, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<String, String> {
-        let client = self.worker_client().await?;
-        let row = client.query_opt(sql, params).await.map_err(|e| e.to_string())?;
-        Ok(row.and_then(|r| r.get::<_, Option<String>>(0)).unwrap_or_else(|| "lost_lease".into()))
-    }
-}
-
-impl Db {
-    /// A pooled connection for the background worker (errors are logged, not answered).
-    async fn worker_client(&self) -> Result<deadpool_postgres::Object, String> {
-        self.pool.get().await.map_err(|e| e.to_string())
+        let client = self.pool.get().await?;
+        let row = match queue {
+            LeasedQueue::Emails => {
+                client
+                    .query_one(
+                        "select aurora_private.complete_email($1, $2, $3, $4, $5, $6)",
+                        &[&id, &outcome, &message_id, &error, &retry_ms, &max_attempts],
+                    )
+                    .await?
+            }
+            LeasedQueue::ContactSyncs => {
+                client
+                    .query_one(
+                        "select aurora_private.complete_contact_sync($1, $2, $3, $4, $5)",
+                        &[&id, &outcome, &error, &retry_ms, &max_attempts],
+                    )
+                    .await?
+            }
+        };
+        RowStatus::parse(row.get::<_, Option<String>>(0).as_deref())
     }
 
-    /// The worker's queries: rows, or the error as text.
-    async fn worker_query(
+    /// Outbox depth: (pending or sending, age of the oldest in seconds, failed).
+    pub async fn email_outbox_stats(&self) -> Result<(i64, f64, i64), DbError> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_one("select pending, oldest_pending_seconds, failed from aurora_private.email_outbox_stats()", &[])
+            .await?;
+        Ok((row.get(0), row.get(1), row.get(2)))
+    }
+
+    /// Runs `sql` (one jsonb column) as the member, the way PostgREST does: in a
+    /// transaction, `set local role authenticated` and her claims in request.jwt.claims.
+    pub async fn as_member(
         &self,
+        member: &crate::auth::Member,
         sql: &str,
-        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-    ) -> Result<Vec<tokio_postgres::Row>, String> {
-        self.worker_client().await?.query(sql, params).await.map_err(|e| e.to_string())
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<serde_json::Value, DbError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        // `set local role` and the claims in one round trip (set_config('role', …, true) is SET LOCAL ROLE)
+        tx.execute(
+            "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)",
+            &[&member.claims.to_string()],
+        )
+        .await?;
+        let row = tx.query_one(sql, params).await?;
+        let value: Option<Json<serde_json::Value>> = row.get(0);
+        tx.commit().await?;
+        Ok(value.map(|j| j.0).unwrap_or(serde_json::Value::Null))
     }
 
-    /// A pooled connection for a request: none available is 503 (Stripe and clients retry).
-    async fn request_client(&self) -> Result<deadpool_postgres::Object, crate::error::AppError> {
-        self.pool.get().await.map_err(|e| crate::error::AppError::Unavailable(e.to_string()))
+    /// Queues an email for a member (aurora_private.queue_member_email).
+    pub async fn queue_member_email(
+        &self,
+        member: &str,
+        template: &str,
+        params: &serde_json::Value,
+        key: &str,
+    ) -> Result<Queued, DbError> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_one(
+                "select aurora_private.queue_member_email($1::text::uuid, $2, $3::jsonb, $4)",
+                &[&member, &template, &Json(params), &key],
+            )
+            .await?;
+        match row.get::<_, String>(0).as_str() {
+            "queued" => Ok(Queued::Queued),
+            "too_soon" => Ok(Queued::TooSoon),
+            "no_recipient" => Ok(Queued::NoRecipient),
+            other => Err(DbError::Unexpected(format!("queue_member_email: {other}"))),
+        }
     }
+}
+
+/// A contact list sync claimed from brevo_contact_sync, with the member's current state.
+#[derive(Debug, Clone)]
+pub struct ContactSync {
+    pub id: i64,
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    pub entitlement: String,
+    pub attempts: i32,
 }

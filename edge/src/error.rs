@@ -46,26 +46,35 @@ impl IntoResponse for AppError {
     }
 }
 
-/// PostgREST's SQLSTATE → HTTP status table, for errors raised while acting as a member.
-pub fn from_db(e: &tokio_postgres::Error) -> AppError {
-    let Some(db) = e.as_db_error() else {
-        return AppError::Unavailable(e.to_string());
-    };
-    let code = db.code().code().to_string();
-    let status = match code.as_str() {
-        "42501" => StatusCode::FORBIDDEN,
-        "23503" | "23505" => StatusCode::CONFLICT,
-        "42883" | "42P01" => StatusCode::NOT_FOUND,
-        "P0001" => StatusCode::BAD_REQUEST,
-        c if c.starts_with("PT") => c[2..].parse::<u16>().ok().and_then(|n| StatusCode::from_u16(n).ok())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        c if c.starts_with("08") || c.starts_with("53") => StatusCode::SERVICE_UNAVAILABLE,
-        c if c.starts_with("XX") || c.starts_with("P0") || c.starts_with("25") || c.starts_with("40")
-            || c.starts_with("55") || c.starts_with("57") || c.starts_with("58") => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    if status.is_server_error() {
-        return AppError::Internal(format!("{code}: {}", db.message()));
+/// A database error, answered the way PostgREST answers it (its SQLSTATE → HTTP status
+/// table); server-side ones are logged with the database's SQLSTATE and words and answered
+/// without them.
+impl From<crate::db::DbError> for AppError {
+    fn from(e: crate::db::DbError) -> AppError {
+        use crate::db::DbError;
+        let (code, message, hint) = match e {
+            DbError::Unavailable(_) | DbError::Timeout(_) => return AppError::Unavailable(e.to_string()),
+            DbError::Unexpected(_) => return AppError::Internal(e.to_string()),
+            DbError::Refused { code, message, hint, .. } => (code, message, hint),
+        };
+        let status = match code.as_str() {
+            "42501" => StatusCode::FORBIDDEN,
+            "23503" | "23505" => StatusCode::CONFLICT,
+            "42883" | "42P01" => StatusCode::NOT_FOUND,
+            "P0001" => StatusCode::BAD_REQUEST,
+            c if c.starts_with("PT") => c[2..].parse::<u16>().ok().and_then(|n| StatusCode::from_u16(n).ok())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            c if c.starts_with("08") || c.starts_with("53") || c.starts_with("57P") => StatusCode::SERVICE_UNAVAILABLE,
+            c if c.starts_with("XX") || c.starts_with("P0") || c.starts_with("25") || c.starts_with("40")
+                || c.starts_with("55") || c.starts_with("57") || c.starts_with("58") => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            return AppError::Unavailable(format!("{code}: {message}"));
+        }
+        if status.is_server_error() {
+            return AppError::Internal(format!("{code}: {message}"));
+        }
+        AppError::Db { status, code, message, hint }
     }
-    AppError::Db { status, code, message: db.message().to_string(), hint: db.hint().map(str::to_string) }
 }

@@ -93,17 +93,3 @@ begin
     return aurora_private.reject_stripe_event(event, reason);
 end
 $$;
-
--- The edge's database role: it applies verified Stripe events and (issue: email outbox)
--- delivers emails; for member routes it acts as `authenticated` the PostgREST way. A
--- deployment creates its login role inside it: create role edge login in role aurora_edge.
-do $$
-begin
-    if not exists (select from pg_roles where rolname = 'aurora_edge') then
-        create role aurora_edge nologin noinherit;
-    end if;
-exception when duplicate_object or unique_violation then
-    null;  -- created meanwhile by another database's install: roles are cluster-wide
-end
-$$;
-grant authenticated to aurora_edge;

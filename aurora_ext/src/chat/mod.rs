@@ -4,7 +4,7 @@ use crate::platform::spi::{counter_shard, run_kept, text_plan_slot};
 use pgrx::datum::{DatumWithOid, TryFromDatumError};
 use pgrx::prelude::*;
 
-type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByRust>>, TryFromDatumError>;
+use crate::platform::TriggerResult;
 
 fn add_message_delta(salon_id: pgrx::Uuid, delta: i32, salon_may_be_gone: bool) {
     Spi::connect_mut(|client| {

@@ -1,5 +1,9 @@
 -- email outbox: what the edge's delivery worker calls --------------------------------------
 
+-- the outbox is aurora's bookkeeping: no client policy at all (written by queue_email(),
+-- read by the edge's worker through the functions below)
+alter table email_outbox enable row level security;
+
 -- New rows wake the workers (LISTEN aurora_email_outbox); a timer covers the rest.
 create function email_outbox_notify() returns trigger
 language plpgsql set search_path = pg_catalog, pg_temp

@@ -28,10 +28,6 @@ create policy aurora_settings_select on aurora_settings for select to authentica
 create trigger aurora_settings_updated_at before update on aurora_settings
     for each row execute function set_updated_at();
 
--- the outbox and the join attempts are aurora's bookkeeping: no client policy at all
-alter table email_outbox enable row level security;
-alter table salon_join_attempts enable row level security;
-
 -- A Storage object name that is a normal path: segments joined by single slashes, none of
 -- them empty, "." or "..", no slash at either end. Storage does not normalise names, and
 -- the storage policies (platform/finalize.sql) judge an object by its first folder:
@@ -39,3 +35,17 @@ alter table salon_join_attempts enable row level security;
 create function storage_path_is_normal(name text) returns boolean
 language sql immutable strict parallel safe
 as $$ select $1 ~ '^[^/]+(/[^/]+)*$' and $1 !~ '(^|/)\.{1,2}(/|$)' $$;
+
+-- The edge's database role: it applies verified Stripe events and (issue: email outbox)
+-- delivers emails; for member routes it acts as `authenticated` the PostgREST way. A
+-- deployment creates its login role inside it: create role edge login in role aurora_edge.
+do $$
+begin
+    if not exists (select from pg_roles where rolname = 'aurora_edge') then
+        create role aurora_edge nologin noinherit;
+    end if;
+exception when duplicate_object or unique_violation then
+    null;  -- created meanwhile by another database's install: roles are cluster-wide
+end
+$$;
+grant authenticated to aurora_edge;

@@ -1,10 +1,11 @@
 //! Cross-domain plumbing: cached SPI plans, who is calling, shared trigger helpers.
 pub mod api;
 pub mod caller;
+pub mod admin;
 pub mod error;
 pub mod release;
 pub mod spi;
-pub mod worker;
+pub mod triggers;
 
-#[cfg(any(test, feature = "pg_test"))]
-mod tests;
+pub use triggers::TriggerResult;
+

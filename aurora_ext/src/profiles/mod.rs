@@ -1,10 +1,9 @@
-//! Profiles & presence: the profile and stats rows that follow `auth.users`, and
-//! `updated_at` maintenance shared by every table that has one.
+//! Profiles & presence: the profile and stats rows that follow `auth.users`.
 use crate::platform::spi::{run_kept, text_plan_slot};
 use pgrx::prelude::*;
-use pgrx::datum::{DatumWithOid, TimestampWithTimeZone, TryFromDatumError};
+use pgrx::datum::{DatumWithOid, TryFromDatumError};
 
-type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByRust>>, TryFromDatumError>;
+use crate::platform::TriggerResult;
 
 /// `auth.users` AFTER INSERT OR UPDATE OF email: a new user gets her profile (name and
 /// avatar from the sign-up metadata) and her stats row; an email change follows to the
@@ -50,19 +49,6 @@ pub fn handle_new_user<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         Ok::<_, TryFromDatumError>(())
     })?;
     Ok(None)
-}
-
-/// BEFORE UPDATE on tables with an `updated_at`: stamp it with the transaction time,
-/// which is what `now()` returns, so a row and the rows it touched agree.
-#[pg_trigger]
-pub fn set_updated_at<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
-    let mut new = trigger
-        .new()
-        .ok_or(TryFromDatumError::NoSuchAttributeName("NEW".into()))?
-        .into_owned();
-    let now: TimestampWithTimeZone = pgrx::datetime::now();
-    new.set_by_name("updated_at", now)?;
-    Ok(Some(new))
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -4,7 +4,7 @@ use crate::platform::spi::{counter_shard, run_kept, text_plan_slot};
 use pgrx::datum::{DatumWithOid, TryFromDatumError};
 use pgrx::prelude::*;
 
-type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByRust>>, TryFromDatumError>;
+use crate::platform::TriggerResult;
 
 /// Unambiguous alphabet for share codes: no 0/O, 1/I/L.
 const SHARE_CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";

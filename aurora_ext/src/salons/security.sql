@@ -100,3 +100,6 @@ create policy salon_invitations_select on salon_invitations for select to authen
            or salon_id in (select m.salon_id from salon_members m
                             where m.user_id = (select auth.uid())
                               and m.role in ('owner', 'moderator')));
+
+-- wrong share codes are aurora's bookkeeping (freemium::may_try_a_code): no client policy at all
+alter table salon_join_attempts enable row level security;

@@ -55,14 +55,21 @@ impl Brevo {
         self.call(self.http.put(format!("{base}/contacts/{encoded}")).json(&json!({ "unlinkListIds": others }))).await
     }
 
+    /// The one request path: key and accept headers, then the answer classified (a 2xx
+    /// carries Brevo's `messageId` when it sends one).
     async fn call(&self, request: reqwest::RequestBuilder) -> Delivery {
         match request.header("api-key", self.key.expose_secret()).header("accept", "application/json").send().await {
             Ok(r) => {
                 let status = r.status();
                 let retry_after = r.headers().get("retry-after").and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
-                let detail: String = r.text().await.unwrap_or_default().chars().take(500).collect();
-                classify(status, retry_after, detail)
+                let text = r.text().await.unwrap_or_default();
+                match classify(status, retry_after, text.chars().take(500).collect()) {
+                    Delivery::Sent(_) => Delivery::Sent(
+                        serde_json::from_str::<Value>(&text).ok().and_then(|v| v["messageId"].as_str().map(str::to_string)),
+                    ),
+                    other => other,
+                }
             }
             Err(e) if e.is_timeout() => Delivery::Retry("Brevo timed out".into(), None),
             Err(e) => Delivery::Retry(format!("Brevo unreachable: {e}"), None),
@@ -85,37 +92,6 @@ impl Brevo {
             "params": params,
             "headers": { "idempotencyKey": idempotency_key },
         });
-        let response = self
-            .http
-            .post(&self.url)
-            .header("api-key", self.key.expose_secret())
-            .header("accept", "application/json")
-            .json(&body)
-            .send()
-            .await;
-        let response = match response {
-            Ok(r) => r,
-            Err(e) if e.is_timeout() => return Delivery::Retry("Brevo timed out".into(), None),
-            Err(e) => return Delivery::Retry(format!("Brevo unreachable: {e}"), None),
-        };
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let text = response.text().await.unwrap_or_default();
-        let detail: String = text.chars().take(500).collect();
-        if status.is_success() {
-            let id = serde_json::from_str::<Value>(&text)
-                .ok()
-                .and_then(|v| v["messageId"].as_str().map(str::to_string));
-            Delivery::Sent(id)
-        } else if status.as_u16() == 429 || status.is_server_error() {
-            Delivery::Retry(format!("Brevo {status}: {detail}"), retry_after)
-        } else {
-            Delivery::Failed(format!("Brevo {status}: {detail}"))
-        }
+        self.call(self.http.post(&self.url).json(&body)).await
     }
 }

@@ -7,7 +7,7 @@
 pub mod brevo;
 
 use crate::config::EmailConfig;
-use crate::db::{ClaimedEmail, Db};
+use crate::db::{Attempt, ClaimedEmail, Db, LeasedQueue, RowStatus};
 use brevo::{Brevo, Delivery};
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -77,39 +77,43 @@ impl Worker {
             .await;
     }
 
+    /// What an attempt at Brevo came to, as the queues record it.
+    fn attempt(&self, delivery: Delivery, attempts: i32) -> Attempt {
+        match delivery {
+            Delivery::Sent(id) => Attempt::Done(id),
+            Delivery::Failed(e) => Attempt::Failed(e),
+            Delivery::Retry(e, after) => {
+                let backoff = self.backoff(attempts);
+                Attempt::Retry(e, after.map_or(backoff, |a| a.max(backoff)))
+            }
+        }
+    }
+
     async fn deliver(&self, email: ClaimedEmail) {
-        let (outcome, message_id, error, retry_in) = match &self.brevo {
+        let attempt = match &self.brevo {
             None => {
                 tracing::info!(email_id = email.id, template = %email.template, to = %email.recipient_email,
                                params = %email.params, "email captured (no BREVO_API_KEY)");
-                ("captured", None, None, Duration::ZERO)
+                Attempt::Captured
             }
             Some(brevo) => match self.config.templates.iter().find(|(t, _)| *t == email.template) {
-                None => (
-                    "failed",
-                    None,
-                    Some(format!("no Brevo template id configured for {}", email.template)),
-                    Duration::ZERO,
+                None => Attempt::Failed(format!("no Brevo template id configured for {}", email.template)),
+                Some((_, template_id)) => self.attempt(
+                    brevo.send(&email.recipient_email, *template_id, &email.params, &email.delivery_key).await,
+                    email.attempts,
                 ),
-                Some((_, template_id)) => {
-                    match brevo.send(&email.recipient_email, *template_id, &email.params, &email.delivery_key).await {
-                        Delivery::Sent(id) => ("sent", id, None, Duration::ZERO),
-                        Delivery::Failed(e) => ("failed", None, Some(e), Duration::ZERO),
-                        Delivery::Retry(e, after) => {
-                            let backoff = self.backoff(email.attempts);
-                            ("retry", None, Some(e), after.map_or(backoff, |a| a.max(backoff)))
-                        }
-                    }
-                }
             },
         };
-        match self.db.complete_email(email.id, outcome, message_id, error.clone(), retry_in, self.config.max_attempts).await {
+        match self.db.complete(LeasedQueue::Emails, email.id, &attempt, self.config.max_attempts).await {
             Ok(status) => {
-                metrics::counter!("aurora_email_deliveries_total", "outcome" => status.clone()).increment(1);
-                if status == "failed" {
-                    tracing::warn!(email_id = email.id, template = %email.template, error = ?error, "email failed for good");
-                } else if outcome == "retry" {
-                    tracing::info!(email_id = email.id, retry_in_ms = retry_in.as_millis() as u64, error = ?error, "email will be retried");
+                metrics::counter!("aurora_email_deliveries_total", "outcome" => status.as_str()).increment(1);
+                match (&attempt, status) {
+                    (_, RowStatus::Failed) => {
+                        tracing::warn!(email_id = email.id, template = %email.template, ?attempt, "email failed for good")
+                    }
+                    (Attempt::Retry(error, after), _) => tracing::info!(email_id = email.id, retry_in_ms = after.as_millis() as u64,
+                                                                         %error, "email will be retried"),
+                    _ => {}
                 }
             }
             Err(e) => tracing::warn!(email_id = email.id, error = %e, "email outbox: cannot record outcome (the lease will expire)"),
@@ -129,27 +133,20 @@ impl Worker {
         for sync in claimed {
             let list_of = |e: &str| self.config.lists.iter().find(|(k, _)| k == e).map(|(_, id)| *id);
             let target = list_of(&sync.entitlement).or_else(|| if sync.entitlement == "trial" { list_of("premium") } else { None });
-            let (outcome, error, retry_in) = match (&self.brevo, target, sync.email.as_deref()) {
-                (_, _, None) => ("done", Some("member has no email".to_string()), Duration::ZERO),
+            let attempt = match (&self.brevo, target, sync.email.as_deref()) {
+                (_, _, None) => Attempt::Skipped("member has no email".into()),
                 (None, _, Some(email)) => {
                     tracing::info!(sync_id = sync.id, %email, entitlement = %sync.entitlement, "contact sync captured (no BREVO_API_KEY)");
-                    ("done", None, Duration::ZERO)
+                    Attempt::Captured
                 }
-                (Some(_), None, Some(_)) => ("done", None, Duration::ZERO), // no list configured for it
+                (Some(_), None, Some(_)) => Attempt::Done(None), // no list configured for it
                 (Some(brevo), Some(list), Some(email)) => {
                     let others: Vec<i64> = self.config.lists.iter().map(|(_, id)| *id).filter(|id| *id != list).collect();
-                    match brevo.sync_contact(email, sync.full_name.as_deref(), list, &others).await {
-                        Delivery::Sent(_) => ("done", None, Duration::ZERO),
-                        Delivery::Failed(e) => ("failed", Some(e), Duration::ZERO),
-                        Delivery::Retry(e, after) => {
-                            let backoff = self.backoff(sync.attempts);
-                            ("retry", Some(e), after.map_or(backoff, |a| a.max(backoff)))
-                        }
-                    }
+                    self.attempt(brevo.sync_contact(email, sync.full_name.as_deref(), list, &others).await, sync.attempts)
                 }
             };
-            match self.db.complete_contact_sync(sync.id, outcome, error, retry_in, self.config.max_attempts).await {
-                Ok(status) => metrics::counter!("aurora_brevo_contact_syncs_total", "outcome" => status).increment(1),
+            match self.db.complete(LeasedQueue::ContactSyncs, sync.id, &attempt, self.config.max_attempts).await {
+                Ok(status) => metrics::counter!("aurora_brevo_contact_syncs_total", "outcome" => status.as_str()).increment(1),
                 Err(e) => tracing::warn!(sync_id = sync.id, error = %e, "contact sync: cannot record outcome"),
             }
         }

@@ -16,6 +16,6 @@ async fn health() -> Json<Value> {
 }
 
 async fn ready(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
-    state.db.ping().await.map_err(|e| AppError::Unavailable(e.to_string()))?;
+    state.db.ping().await.map_err(AppError::from)?;
     Ok(Json(json!({ "status": "ready", "database": "ok" })))
 }

@@ -1,5 +1,6 @@
 //! Routes a signed-in member calls; each runs in the database as her (RLS applies).
 use crate::auth::Member;
+use crate::db::Queued;
 use crate::error::AppError;
 use crate::AppState;
 use axum::extract::State;
@@ -39,15 +40,15 @@ async fn send_verification_email(State(state): State<AppState>, member: Member) 
     let confirm = format!("{site}/api/auth/confirm?token_hash={hash}&type={kind}&next=/");
     let params = serde_json::json!({ "prenom": me["prenom"], "lien": confirm });
     let key = format!("email-verification:{}:{hash}", member.id);
-    match state.db.queue_member_email(&member.id, "email-verification", &params, &key).await?.as_str() {
-        "queued" => Ok((axum::http::StatusCode::ACCEPTED, Json(serde_json::json!({ "queued": true })))),
-        "too_soon" => Err(AppError::Db {
+    match state.db.queue_member_email(&member.id, "email-verification", &params, &key).await? {
+        Queued::Queued => Ok((axum::http::StatusCode::ACCEPTED, Json(serde_json::json!({ "queued": true })))),
+        Queued::TooSoon => Err(AppError::Db {
             status: axum::http::StatusCode::TOO_MANY_REQUESTS,
             code: "PT429".into(),
             message: "a verification email was sent less than a minute ago".into(),
             hint: Some("Un e-mail vient d'être envoyé : patientez une minute.".into()),
         }),
-        other => Err(AppError::Internal(format!("queue_member_email: {other}"))),
+        Queued::NoRecipient => Err(AppError::BadRequest("no email on this account".into())),
     }
 }
 

@@ -2,6 +2,7 @@
 //! to the database, which records it once and applies it in one transaction
 //! (aurora_private.apply_stripe_event). Stripe retries anything but 2xx, so: a bad
 //! signature or body is 400 (retrying will not help), a database outage is 503 (it will).
+use crate::db::{DbError, StripeStatus};
 use crate::error::AppError;
 use crate::stripe::{verify, SignatureError, TOLERANCE_SECONDS};
 use crate::AppState;
@@ -51,18 +52,25 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     // Stripe retry it for days).
     let outcome = if replace_nul(&mut event) {
         let reason = "the event contains U+0000 (\\u0000), which PostgreSQL cannot store; kept with U+FFFD in its place";
-        state.db.reject_stripe_event(&event, reason).await?
+        state.db.reject_stripe_event(&event, reason).await
     } else {
-        state.db.apply_stripe_event(&event).await?
+        state.db.apply_stripe_event(&event).await
+    }
+    .map_err(|e| match e {
+        // what is not a Stripe event at all (no id, type, created): retrying will not help
+        DbError::Refused { code, message, .. } if code == "22023" => AppError::BadRequest(message),
+        other => AppError::from(other),
+    })?;
+    let status = outcome.status.as_str();
+    let counted = match (outcome.status, &outcome.reason) {
+        (StripeStatus::Applied, Some(_)) => "unknown_status",
+        _ => status,
     };
-    let status = outcome["status"].as_str().unwrap_or("unknown").to_string();
-    let counted = if status == "applied" && !outcome["reason"].is_null() { "unknown_status" } else { status.as_str() };
     crate::telemetry::count_webhook(counted);
-    if status == "rejected" || !outcome["reason"].is_null() {
-        tracing::warn!(event_id = %outcome["event_id"], event_type = %event["type"], %status,
-                       reason = %outcome["reason"], "stripe event not applied as sent");
-    } else {
-        tracing::info!(event_id = %outcome["event_id"], event_type = %event["type"], %status, "stripe event");
+    match &outcome.reason {
+        Some(reason) => tracing::warn!(event_id = %outcome.event_id, event_type = %event["type"], status,
+                                       %reason, "stripe event not applied as sent"),
+        None => tracing::info!(event_id = %outcome.event_id, event_type = %event["type"], status, "stripe event"),
     }
     Ok(Json(json!({ "received": true, "status": status })))
 }

@@ -1,8 +1,10 @@
-//! The optional background worker: every `aurora.presence_sweep_interval` seconds it turns
-//! idle members offline, folds the salon counters and queues subscription reminders, so
-//! no pg_cron is needed. It exists
-//! only when the library is preloaded (`shared_preload_libraries = 'aurora'`) and does
-//! nothing while the interval is 0 (the default).
+//! Jobs: the work that runs on a clock, above the domains (it calls them; they do not know
+//! it). The optional background worker: every `aurora.presence_sweep_interval` seconds it
+//! turns idle members offline, folds the salon counters, ends trials past their end and
+//! queues subscription reminders, so no pg_cron is needed (each step is also a function
+//! service_role or pg_cron may call). A step that fails is logged, and the others still
+//! run. It exists only when the library is preloaded (`shared_preload_libraries =
+//! 'aurora'`) and does nothing while the interval is 0 (the default).
 use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, SignalWakeFlags};
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use crate::platform::release::{self, Installed};
@@ -76,7 +78,7 @@ pub extern "C-unwind" fn aurora_sweep_worker_main(_arg: pg_sys::Datum) {
                 let swept = crate::profiles::presence::sweep();
                 let folded = crate::salons::fold_salon_counters();
                 // trials that ended become freemium (their Brevo list follows), then reminders
-                let mut count = |sql: &str| match Spi::get_one::<i32>(sql) {
+                let count = |sql: &str| match Spi::get_one::<i32>(sql) {
                     Ok(n) => n.unwrap_or(0),
                     Err(e) => {
                         log!("aurora: the presence worker could not run `{sql}`: {e}");
