@@ -349,31 +349,7 @@ begin
     return 'queued';
 end
 $$;
-create or replace function aurora_private.claim_contact_syncs(batch integer, lease_seconds integer)
-returns table (id bigint, email text, full_name text, entitlement text, attempts integer)
-language sql volatile security definer
-set search_path = pg_catalog, pg_temp
-as $$
-    with due as (
-        select c.id from public.brevo_contact_sync c
-         where (c.status = 'pending' and c.next_attempt_at <= now())
-            or (c.status = 'sending' and c.lease_until < now())
-         order by c.next_attempt_at, c.id
-         limit greatest(batch, 1)
-         for update skip locked
-    ), claimed as (
-        update public.brevo_contact_sync c
-           set status = 'sending', attempts = c.attempts + 1,
-               lease_until = now() + make_interval(secs => greatest(lease_seconds, 1))
-          from due where c.id = due.id
-        returning c.id, c.user_id, c.attempts
-    )
-    -- the name Brevo keeps (and may put in campaigns) is cleaned as in our own emails;
-    -- her list is her entitlement now (a trial past its end is freemium already)
-    select claimed.id, p.email, public.email_first_name(p.full_name),
-           aurora_private.entitlement(p.subscription_type, p.trial_ends_at), claimed.attempts
-      from claimed left join public.profiles p on p.id = claimed.user_id
-$$;
+-- (claim_contact_syncs: replaced below, with the leased queues)
 
 -- Freemium: one entitlement rule (a trial ends by itself), one Paris day, the free trial
 -- once, and the profile page behind the profile-view quota.
@@ -426,3 +402,164 @@ grant execute on function aurora_private.entitlement(text, timestamptz), aurora_
                           aurora_private.end_expired_trials(), aurora_private.start_trial() to service_role;
 grant execute on function start_trial() to authenticated;
 revoke select (bio, city, interests, cover_url) on profiles from authenticated;
+
+-- The leased queues (emails, contact syncs): a lease token per claim, renewed right before
+-- a row is acted on and required to record its outcome; transient failures retried until
+-- a horizon instead of a number of attempts; failed rows requeued by an operator.
+alter table email_outbox add column lease_token uuid, add column requeued_at timestamptz;
+alter table brevo_contact_sync add column lease_token uuid, add column requeued_at timestamptz;
+drop function aurora_private.claim_emails(integer, integer);
+drop function aurora_private.complete_email(bigint, text, text, text, integer, integer);
+drop function aurora_private.claim_contact_syncs(integer, integer);
+drop function aurora_private.complete_contact_sync(bigint, text, text, integer, integer);
+create function aurora_private.claim_emails(batch integer, lease_seconds integer)
+returns table (id bigint, template text, recipient_email text, params jsonb,
+               delivery_key uuid, attempts integer, lease_token uuid)
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    with due as (
+        select o.id from public.email_outbox o
+         where (o.status = 'pending' and o.next_attempt_at <= now())
+            or (o.status = 'sending' and o.lease_until < now())
+         order by o.next_attempt_at, o.id
+         limit greatest(batch, 1)
+         for update skip locked
+    )
+    update public.email_outbox o
+       set status = 'sending', attempts = o.attempts + 1, lease_token = gen_random_uuid(),
+           lease_until = now() + make_interval(secs => greatest(lease_seconds, 1))
+      from due where o.id = due.id
+    returning o.id, o.template, o.recipient_email, o.params, o.delivery_key, o.attempts, o.lease_token
+$$;
+
+create function aurora_private.renew_lease(queue text, row_id bigint, token uuid, lease_seconds integer)
+returns boolean
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if queue = 'emails' then
+        update public.email_outbox set lease_until = now() + make_interval(secs => greatest(lease_seconds, 1))
+         where id = row_id and status = 'sending' and lease_token = token;
+    elsif queue = 'contact_syncs' then
+        update public.brevo_contact_sync set lease_until = now() + make_interval(secs => greatest(lease_seconds, 1))
+         where id = row_id and status = 'sending' and lease_token = token;
+    else
+        raise exception 'no leased queue %', queue using errcode = 'invalid_parameter_value';
+    end if;
+    return found;
+end
+$$;
+
+create function aurora_private.complete_email(email_id bigint, token uuid, outcome text, message_id text,
+                                              error text, retry_in_ms integer, horizon_seconds integer)
+returns text
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    update public.email_outbox o
+       set status = case
+               when outcome in ('sent', 'captured') then outcome
+               when outcome = 'retry' and coalesce(o.requeued_at, o.created_at) > now() - make_interval(secs => horizon_seconds) then 'pending'
+               else 'failed' end,
+           sent_at = case when outcome in ('sent', 'captured') then now() end,
+           provider_message_id = coalesce(message_id, o.provider_message_id),
+           last_error = case when outcome in ('sent', 'captured') then o.last_error
+                             when outcome = 'retry' and coalesce(o.requeued_at, o.created_at) <= now() - make_interval(secs => horizon_seconds)
+                             then 'gave up after ' || horizon_seconds || ' s of retries: ' || error
+                             else error end,
+           next_attempt_at = case when outcome = 'retry'
+                                  then now() + make_interval(secs => greatest(retry_in_ms, 0) / 1000.0)
+                                  else o.next_attempt_at end,
+           lease_until = null, lease_token = null
+     where o.id = email_id and o.status = 'sending' and o.lease_token = token
+    returning o.status
+$$;
+
+create function aurora_private.requeue_failed(queue text, ids bigint[] default null)
+returns integer
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare n integer;
+begin
+    if queue = 'emails' then
+        update public.email_outbox set status = 'pending', next_attempt_at = now(), requeued_at = now(),
+               last_error = 'requeued; before: ' || coalesce(last_error, '')
+         where status = 'failed' and (ids is null or id = any (ids));
+    elsif queue = 'contact_syncs' then
+        update public.brevo_contact_sync set status = 'pending', next_attempt_at = now(), requeued_at = now(),
+               last_error = 'requeued; before: ' || coalesce(last_error, '')
+         where status = 'failed' and (ids is null or id = any (ids));
+    else
+        raise exception 'no leased queue %', queue using errcode = 'invalid_parameter_value';
+    end if;
+    get diagnostics n = row_count;
+    return n;
+end
+$$;
+
+create function aurora_private.claim_contact_syncs(batch integer, lease_seconds integer)
+returns table (id bigint, email text, full_name text, entitlement text, attempts integer, lease_token uuid)
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    with due as (
+        select c.id from public.brevo_contact_sync c
+         where (c.status = 'pending' and c.next_attempt_at <= now())
+            or (c.status = 'sending' and c.lease_until < now())
+         order by c.next_attempt_at, c.id
+         limit greatest(batch, 1)
+         for update skip locked
+    ), claimed as (
+        update public.brevo_contact_sync c
+           set status = 'sending', attempts = c.attempts + 1, lease_token = gen_random_uuid(),
+               lease_until = now() + make_interval(secs => greatest(lease_seconds, 1))
+          from due where c.id = due.id
+        returning c.id, c.user_id, c.attempts, c.lease_token
+    )
+    -- the name Brevo keeps (and may put in campaigns) is cleaned as in our own emails;
+    -- her list is her entitlement now (a trial past its end is freemium already)
+    select claimed.id, p.email, public.email_first_name(p.full_name),
+           aurora_private.entitlement(p.subscription_type, p.trial_ends_at), claimed.attempts, claimed.lease_token
+      from claimed left join public.profiles p on p.id = claimed.user_id
+$$;
+
+create function aurora_private.complete_contact_sync(sync_id bigint, token uuid, outcome text, error text,
+                                                     retry_in_ms integer, horizon_seconds integer)
+returns text
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    update public.brevo_contact_sync c
+       set status = case when outcome = 'done' then 'done'
+                         when outcome = 'retry' and coalesce(c.requeued_at, c.created_at) > now() - make_interval(secs => horizon_seconds) then 'pending'
+                         else 'failed' end,
+           done_at = case when outcome = 'done' then now() end,
+           last_error = case when outcome = 'done' then null else error end,
+           next_attempt_at = case when outcome = 'retry'
+                                  then now() + make_interval(secs => greatest(retry_in_ms, 0) / 1000.0)
+                                  else c.next_attempt_at end,
+           lease_until = null, lease_token = null
+     where c.id = sync_id and c.status = 'sending' and c.lease_token = token
+    returning c.status
+$$;
+
+do $$
+declare f text;
+begin
+    foreach f in array array['aurora_private.claim_emails(integer, integer)',
+                             'aurora_private.renew_lease(text, bigint, uuid, integer)',
+                             'aurora_private.complete_email(bigint, uuid, text, text, text, integer, integer)',
+                             'aurora_private.requeue_failed(text, bigint[])',
+                             'aurora_private.claim_contact_syncs(integer, integer)',
+                             'aurora_private.complete_contact_sync(bigint, uuid, text, text, integer, integer)'] loop
+        execute format('revoke all on function %s from public, anon, authenticated', f);
+        execute format('grant execute on function %s to service_role', f);
+        if f not like 'aurora_private.requeue_failed%%' then
+            execute format('grant execute on function %s to aurora_edge', f);
+        end if;
+    end loop;
+end
+$$;

@@ -52,6 +52,14 @@ pub struct Config {
     /// `AURORA_REQUEST_TIMEOUT_MS` (15000) and `AURORA_BODY_LIMIT_BYTES` (1 MiB).
     pub request_timeout: Duration,
     pub body_limit: usize,
+    /// Connection hygiene (edge/src/serve.rs): `AURORA_HEADER_TIMEOUT_MS` (10000) to send a
+    /// request's headers, and the longest an idle keep-alive connection is kept;
+    /// `AURORA_MAX_CONNECTIONS` open at once (default: three quarters of the descriptor
+    /// limit, at most 4096), beyond which a connection is answered 503 and closed;
+    /// `AURORA_MAX_CONNECTIONS_PER_IP` (64) from one address, trusted proxies excepted.
+    pub header_timeout: Duration,
+    pub max_connections: Option<usize>,
+    pub max_connections_per_ip: usize,
 }
 
 /// Brevo and the outbox worker. Without `BREVO_API_KEY` emails are captured (kept as
@@ -74,14 +82,16 @@ pub struct EmailConfig {
     /// `AURORA_EMAIL_BATCH` (20), `AURORA_EMAIL_CONCURRENCY` (8),
     /// `AURORA_EMAIL_LEASE_SECONDS` (60), `AURORA_EMAIL_POLL_MS` (2000),
     /// `AURORA_EMAIL_RETRY_BASE_MS` (1000), `AURORA_EMAIL_RETRY_MAX_MS` (3600000),
-    /// `AURORA_EMAIL_MAX_ATTEMPTS` (12).
+    /// `AURORA_EMAIL_RETRY_HORIZON_SECONDS` (259200: three days, as Stripe retries): how
+    /// long a transient failure (429, 5xx, timeout, unreachable) is retried before the row
+    /// is failed.
     pub batch: i32,
     pub concurrency: usize,
     pub lease_seconds: i32,
     pub poll: Duration,
     pub retry_base: Duration,
     pub retry_max: Duration,
-    pub max_attempts: i32,
+    pub retry_horizon: Duration,
 }
 
 /// The outbox templates (the seed's six, and payment-failed) and their variables.
@@ -171,8 +181,16 @@ impl Config {
             poll: Duration::from_millis(number("AURORA_EMAIL_POLL_MS", 2000)?.max(10)),
             retry_base: Duration::from_millis(number("AURORA_EMAIL_RETRY_BASE_MS", 1000)?),
             retry_max: Duration::from_millis(number("AURORA_EMAIL_RETRY_MAX_MS", 3_600_000)?),
-            max_attempts: number("AURORA_EMAIL_MAX_ATTEMPTS", 12)?.clamp(1, 100) as i32,
+            retry_horizon: Duration::from_secs(number("AURORA_EMAIL_RETRY_HORIZON_SECONDS", 259_200)?.clamp(1, 30 * 86_400)),
         };
+        // a row's lease must outlive the longest act on it (a contact sync is two requests),
+        // or another worker could take the row while it is being sent
+        if u128::from(email.lease_seconds.unsigned_abs()) * 1000 <= 2 * email.brevo_timeout.as_millis() {
+            return Err(ConfigError::Invalid {
+                name: "AURORA_EMAIL_LEASE_SECONDS",
+                reason: format!("{} s must exceed twice BREVO_TIMEOUT_MS ({:?})", email.lease_seconds, email.brevo_timeout),
+            });
+        }
         let flag = |name: &str| matches!(non_empty(name).as_deref(), Some("true" | "1" | "on"));
         Ok(Config {
             auth_rate_per_minute: number("AURORA_AUTH_RATE_PER_MINUTE", 30)?.clamp(1, 1_000_000),
@@ -194,6 +212,12 @@ impl Config {
             },
             request_timeout: Duration::from_millis(number("AURORA_REQUEST_TIMEOUT_MS", 15_000)?.max(100)),
             body_limit: number("AURORA_BODY_LIMIT_BYTES", 1 << 20)?.clamp(1024, 64 << 20) as usize,
+            header_timeout: Duration::from_millis(number("AURORA_HEADER_TIMEOUT_MS", 10_000)?.clamp(100, 300_000)),
+            max_connections: match non_empty("AURORA_MAX_CONNECTIONS") {
+                None => None,
+                Some(_) => Some(number("AURORA_MAX_CONNECTIONS", 0)?.clamp(1, 1_000_000) as usize),
+            },
+            max_connections_per_ip: number("AURORA_MAX_CONNECTIONS_PER_IP", 64)?.clamp(1, 1_000_000) as usize,
             email,
             supabase_url,
             supabase_anon_key: supabase_anon_key.into(),

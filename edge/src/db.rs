@@ -118,11 +118,29 @@ pub enum Queued {
 }
 
 /// The two leased queues the worker drains: claimed with `FOR UPDATE SKIP LOCKED` under a
-/// lease, completed with an `Attempt`, retried with backoff until `max_attempts`.
+/// lease, renewed right before each row is acted on, completed with an `Attempt`;
+/// transient failures are retried with backoff until the retry horizon.
 #[derive(Debug, Clone, Copy)]
 pub enum LeasedQueue {
     Emails,
     ContactSyncs,
+}
+
+impl LeasedQueue {
+    /// Its name in aurora_private.renew_lease / requeue_failed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeasedQueue::Emails => "emails",
+            LeasedQueue::ContactSyncs => "contact_syncs",
+        }
+    }
+}
+
+/// A claimed row's lease: its id and the token only its holder knows.
+#[derive(Debug, Clone, Copy)]
+pub struct Lease {
+    pub id: i64,
+    pub token: uuid::Uuid,
 }
 
 /// How one attempt at a queued row ended.
@@ -238,7 +256,7 @@ impl Db {
 /// An email claimed from the outbox.
 #[derive(Debug, Clone)]
 pub struct ClaimedEmail {
-    pub id: i64,
+    pub lease: Lease,
     pub template: String,
     pub recipient_email: String,
     pub params: serde_json::Value,
@@ -253,7 +271,7 @@ impl Db {
             .get()
             .await?
             .query(
-                "select id, template, recipient_email, params, delivery_key::text, attempts
+                "select id, template, recipient_email, params, delivery_key::text, attempts, lease_token
                    from aurora_private.claim_emails($1, $2)",
                 &[&batch, &lease_seconds],
             )
@@ -263,7 +281,7 @@ impl Db {
             .map(|r| {
                 let Json(params): Json<serde_json::Value> = r.get(3);
                 ClaimedEmail {
-                    id: r.get(0),
+                    lease: Lease { id: r.get(0), token: r.get(6) },
                     template: r.get(1),
                     recipient_email: r.get(2),
                     params,
@@ -280,19 +298,38 @@ impl Db {
             .get()
             .await?
             .query(
-                "select id, email, full_name, coalesce(entitlement, 'freemium'), attempts
+                "select id, email, full_name, coalesce(entitlement, 'freemium'), attempts, lease_token
                    from aurora_private.claim_contact_syncs($1, $2)",
                 &[&batch, &lease_seconds],
             )
             .await?;
         Ok(rows
             .iter()
-            .map(|r| ContactSync { id: r.get(0), email: r.get(1), full_name: r.get(2), entitlement: r.get(3), attempts: r.get(4) })
+            .map(|r| ContactSync {
+                lease: Lease { id: r.get(0), token: r.get(5) },
+                email: r.get(1),
+                full_name: r.get(2),
+                entitlement: r.get(3),
+                attempts: r.get(4),
+            })
             .collect())
     }
 
+    /// Extends a row's lease right before acting on it; false when another worker holds it
+    /// now (its lease had run out and it was claimed again): then do nothing with it.
+    pub async fn renew_lease(&self, queue: LeasedQueue, lease: Lease, lease_seconds: i32) -> Result<bool, DbError> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_one("select aurora_private.renew_lease($1, $2, $3, $4)", &[&queue.as_str(), &lease.id, &lease.token, &lease_seconds])
+            .await?;
+        Ok(row.get(0))
+    }
+
     /// Records how an attempt at a leased row ended: the one completion path of both queues.
-    pub async fn complete(&self, queue: LeasedQueue, id: i64, attempt: &Attempt, max_attempts: i32) -> Result<RowStatus, DbError> {
+    /// A retry is failed once the row is `horizon` old.
+    pub async fn complete(&self, queue: LeasedQueue, lease: Lease, attempt: &Attempt, horizon: Duration) -> Result<RowStatus, DbError> {
         let done = match queue {
             LeasedQueue::Emails => "sent",
             LeasedQueue::ContactSyncs => "done",
@@ -305,21 +342,22 @@ impl Db {
             Attempt::Retry(e, after) => ("retry", None, Some(e.as_str()), *after),
         };
         let retry_ms = retry_in.as_millis().min(i32::MAX as u128) as i32;
+        let horizon_s = horizon.as_secs().min(i32::MAX as u64) as i32;
         let client = self.pool.get().await?;
         let row = match queue {
             LeasedQueue::Emails => {
                 client
                     .query_one(
-                        "select aurora_private.complete_email($1, $2, $3, $4, $5, $6)",
-                        &[&id, &outcome, &message_id, &error, &retry_ms, &max_attempts],
+                        "select aurora_private.complete_email($1, $2, $3, $4, $5, $6, $7)",
+                        &[&lease.id, &lease.token, &outcome, &message_id, &error, &retry_ms, &horizon_s],
                     )
                     .await?
             }
             LeasedQueue::ContactSyncs => {
                 client
                     .query_one(
-                        "select aurora_private.complete_contact_sync($1, $2, $3, $4, $5)",
-                        &[&id, &outcome, &error, &retry_ms, &max_attempts],
+                        "select aurora_private.complete_contact_sync($1, $2, $3, $4, $5, $6)",
+                        &[&lease.id, &lease.token, &outcome, &error, &retry_ms, &horizon_s],
                     )
                     .await?
             }
@@ -389,7 +427,7 @@ impl Db {
 /// A contact list sync claimed from brevo_contact_sync, with the member's current state.
 #[derive(Debug, Clone)]
 pub struct ContactSync {
-    pub id: i64,
+    pub lease: Lease,
     pub email: Option<String>,
     pub full_name: Option<String>,
     pub entitlement: String,

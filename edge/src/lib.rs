@@ -6,6 +6,7 @@ pub mod email;
 pub mod limits;
 pub mod error;
 pub mod routes;
+pub mod serve;
 pub mod stripe;
 pub mod telemetry;
 
@@ -28,11 +29,21 @@ pub struct App {
     listener: TcpListener,
     router: Router,
     worker: Option<email::Worker>,
+    limits: serve::Limits,
 }
 
 impl App {
     /// Binds the listener and builds the router; nothing is served until `serve`.
     pub async fn build(config: config::Config) -> Result<App, std::io::Error> {
+        let fd_limit = serve::raise_fd_limit();
+        let max_connections = config.max_connections.unwrap_or_else(|| serve::default_max_connections(fd_limit));
+        tracing::info!(?fd_limit, max_connections, header_timeout_ms = config.header_timeout.as_millis() as u64, "connection limits");
+        let limits = serve::Limits {
+            header_timeout: config.header_timeout,
+            max_connections,
+            per_ip: config.max_connections_per_ip,
+            proxies: config.trusted_proxies.clone(),
+        };
         let db = db::Db::new(&config).map_err(std::io::Error::other)?;
         let listener = TcpListener::bind(config.bind_addr).await?;
         let worker = if config.email.worker {
@@ -52,7 +63,7 @@ impl App {
         .map_err(std::io::Error::other)?;
         let jwks = auth::Jwks::new(config.supabase_jwks_url.clone());
         let state = AppState { db, config: std::sync::Arc::new(config), gotrue, jwks };
-        Ok(App { listener, router: router(state), worker })
+        Ok(App { listener, router: router(state), worker, limits })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -64,12 +75,11 @@ impl App {
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let worker = self.worker.map(|w| tokio::spawn(w.run(stop_rx)));
-        let result = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stop_tx.send(true);
-            })
-            .await;
+        let result = serve::serve(self.listener, self.router, self.limits, async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await;
         if let Some(worker) = worker {
             let _ = worker.await;
         }

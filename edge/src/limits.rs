@@ -27,6 +27,17 @@ pub enum TrustedProxies {
 }
 
 impl TrustedProxies {
+    /// Whether connections from `peer` are a proxy's (many clients behind one address).
+    pub fn is_proxy(&self, peer: std::net::IpAddr) -> bool {
+        match self {
+            TrustedProxies::None => false,
+            TrustedProxies::OneHop => true,
+            TrustedProxies::List(nets) => nets.iter().any(|n| n.contains(&peer)),
+        }
+    }
+}
+
+impl TrustedProxies {
     fn trusts(&self, ip: IpAddr) -> bool {
         match self {
             TrustedProxies::None => false,

@@ -86,6 +86,12 @@ pub fn count_webhook(outcome: &str) {
     metrics::counter!("aurora_stripe_webhooks_total", "outcome" => closed(outcome, WEBHOOK_OUTCOMES)).increment(1);
 }
 
+/// Counts a connection refused because the edge holds `max_connections` already.
+pub fn count_refused_connection() {
+    prometheus();
+    metrics::counter!("aurora_connections_refused_total").increment(1);
+}
+
 /// Counts an auth callback outcome (signed_in, confirmed, or GoTrue's error code).
 pub fn count_auth(outcome: &str) {
     prometheus();

@@ -59,11 +59,42 @@ select throws_ok('select queue_subscription_reminders()', '42501', null, 'member
 select throws_ok($$ select aurora_private.queue_member_email(tests.fx('claire'), 'welcome', '{}', 'x') $$, '42501', null,
                  'members cannot queue emails to others');
 select throws_ok($$ select * from aurora_private.claim_emails(10, 60) $$, '42501', null, 'members cannot claim the outbox');
-select throws_ok($$ select aurora_private.complete_email(1, 'sent', null, null, 0, 1) $$, '42501', null,
+select throws_ok($$ select aurora_private.complete_email(1, gen_random_uuid(), 'sent', null, null, 0, 1) $$, '42501', null,
                  'nor record deliveries');
+select throws_ok($$ select aurora_private.renew_lease('emails', 1, gen_random_uuid(), 60) $$, '42501', null, 'nor hold leases');
+select throws_ok($$ select aurora_private.requeue_failed('emails') $$, '42501', null, 'nor requeue');
 select throws_ok($$ select * from aurora_private.claim_contact_syncs(10, 60) $$, '42501', null, 'nor claim contact syncs');
 select throws_ok($$ select * from aurora_private.email_outbox_stats() $$, '42501', null, 'nor read the queue''s figures');
 select tests.act_as_admin();
+
+-- the leased queue: the token decides who may act and record; a transient failure is
+-- retried until the horizon; an operator requeues what failed
+delete from email_outbox;
+insert into email_outbox (template, recipient_email, idempotency_key) values ('welcome', 'a@example.fr', 'lease-1');
+create temp table held as select id, lease_token from aurora_private.claim_emails(10, 60);
+select is((select count(*)::int from held), 1, 'claimed with a token');
+select ok((select lease_token is not null from held), 'the claim hands out a token');
+select is(aurora_private.renew_lease('emails', (select id from held), gen_random_uuid(), 60), false,
+          'a worker without the token cannot renew (another worker holds the row)');
+select is(aurora_private.complete_email((select id from held), gen_random_uuid(), 'sent', null, null, 0, 3600), null,
+          'nor record an outcome');
+select is(aurora_private.renew_lease('emails', (select id from held), (select lease_token from held), 60), true,
+          'the holder renews');
+select is(aurora_private.complete_email((select id from held), (select lease_token from held), 'retry', null, 'Brevo 503', 0, 3600),
+          'pending', 'a transient failure within the horizon goes back to the queue');
+select throws_ok($$ select aurora_private.renew_lease('nope', 1, gen_random_uuid(), 60) $$, '22023', null, 'an unknown queue is bad input');
+update email_outbox set created_at = now() - interval '2 hours';
+create temp table held2 as select id, lease_token from aurora_private.claim_emails(10, 60);
+select is(aurora_private.complete_email((select id from held2), (select lease_token from held2), 'retry', null, 'Brevo 503', 0, 3600),
+          'failed', 'past the horizon it fails');
+select alike((select last_error from email_outbox), 'gave up after 3600 s of retries: Brevo 503', 'saying why');
+select is(aurora_private.requeue_failed('emails'), 1, 'the operator requeues it');
+select is((select status from email_outbox), 'pending', 'it is due again');
+create temp table held3 as select id, lease_token from aurora_private.claim_emails(10, 60);
+select is(aurora_private.complete_email((select id from held3), (select lease_token from held3), 'retry', null, 'Brevo 503', 0, 3600),
+          'pending', 'and its horizon counts from the requeue');
+delete from email_outbox;
+
 set local role aurora_edge;
 select is(aurora_private.queue_member_email(tests.fx('ines'), 'email-verification', '{"lien": "https://x"}', 'v1'), 'queued',
           'the edge queues a verification email');

@@ -122,8 +122,9 @@ impl Edge {
             ("NEXT_PUBLIC_SUPABASE_URL", "http://127.0.0.1:9"),
             ("NEXT_PUBLIC_SUPABASE_ANON_KEY", "anon-key-it"),
             ("SUPABASE_JWT_SECRET", JWT_SECRET),
-            // every test client is 127.0.0.1: rate limits have their own test
+            // every test client is 127.0.0.1: rate limits and connection caps have their own tests
             ("AURORA_AUTH_RATE_BURST", "100000"),
+            ("AURORA_MAX_CONNECTIONS_PER_IP", "100000"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

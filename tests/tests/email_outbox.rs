@@ -278,3 +278,89 @@ async fn a_brevo_timeout_is_retried() {
     drop(admin);
     db.drop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn brevo_down_far_longer_than_any_attempt_budget_then_each_email_is_delivered_once() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let brevo = MockServer::start().await;
+    // 60 failures in a row (the old budget failed a row for good after 12 attempts)
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(503)).up_to_n_times(60).with_priority(1).mount(&brevo).await;
+    Mock::given(method("POST")).respond_with(sent_ok()).with_priority(2).mount(&brevo).await;
+    queue(&admin, 5, "welcome").await;
+    let mut vars = brevo_vars(&brevo.uri());
+    vars.push(("AURORA_EMAIL_RETRY_BASE_MS", "5".into()));
+    vars.push(("AURORA_EMAIL_RETRY_MAX_MS", "20".into()));
+    vars.push(("AURORA_EMAIL_POLL_MS", "10".into()));
+    let edge = spawn(&db, &vars).await;
+    assert!(eventually(&admin, "select bool_and(status = 'sent') from email_outbox", 60).await, "every email is sent in the end");
+    let failed: i64 = admin.query_one("select count(*) from email_outbox where status = 'failed'", &[]).await.unwrap().get(0);
+    assert_eq!(failed, 0, "a transient failure never fails an email");
+    let max_attempts: i32 = admin.query_one("select max(attempts) from email_outbox", &[]).await.unwrap().get(0);
+    assert!(max_attempts > 12, "retried past the old budget: {max_attempts}");
+    let requests = brevo.received_requests().await.unwrap();
+    let accepted = requests.len() - 60;
+    assert_eq!(accepted, 5, "each email accepted once after the outage");
+    edge.stop().await;
+    drop(admin);
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_429_pauses_the_whole_worker_as_long_as_brevo_asks() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let brevo = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&brevo)
+        .await;
+    Mock::given(method("POST")).respond_with(sent_ok()).with_priority(2).mount(&brevo).await;
+    queue(&admin, 20, "welcome").await;
+    let mut vars = brevo_vars(&brevo.uri());
+    vars.push(("AURORA_EMAIL_CONCURRENCY", "1".into()));
+    vars.push(("AURORA_EMAIL_POLL_MS", "20".into()));
+    let edge = spawn(&db, &vars).await;
+    let t0 = std::time::Instant::now();
+    while brevo.received_requests().await.unwrap().is_empty() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "the worker never called Brevo");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(brevo.received_requests().await.unwrap().len(), 1,
+               "while Brevo asks to wait (Retry-After: 3), no email of the outbox is sent (not only the one that got the 429)");
+    assert!(eventually(&admin, "select bool_and(status = 'sent') from email_outbox", 30).await);
+    assert_eq!(brevo.received_requests().await.unwrap().len(), 21, "then each of the 20 once, and the 429'd one again");
+    edge.stop().await;
+    drop(admin);
+    db.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_edges_and_a_slow_brevo_send_each_email_exactly_once() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let brevo = MockServer::start().await;
+    // each send takes longer than a batch's whole lease would allow for ten of them
+    Mock::given(method("POST")).respond_with(sent_ok().set_delay(Duration::from_millis(400))).mount(&brevo).await;
+    queue(&admin, 60, "welcome").await;
+    let mut vars = brevo_vars(&brevo.uri());
+    vars.push(("AURORA_EMAIL_LEASE_SECONDS", "2".into()));
+    vars.push(("BREVO_TIMEOUT_MS", "900".into()));
+    vars.push(("AURORA_EMAIL_BATCH", "20".into()));
+    vars.push(("AURORA_EMAIL_CONCURRENCY", "2".into()));
+    vars.push(("AURORA_EMAIL_POLL_MS", "20".into()));
+    let (a, b, c) = tokio::join!(spawn(&db, &vars), spawn(&db, &vars), spawn(&db, &vars));
+    assert!(eventually(&admin, "select bool_and(status = 'sent') from email_outbox", 90).await, "all delivered");
+    let sent = bodies(&brevo).await;
+    let keys: std::collections::HashSet<String> = sent.iter().map(|b| b["headers"]["idempotencyKey"].to_string()).collect();
+    println!("three edges, 60 emails, 400 ms sends, 2 s leases, batches of 20: {} sends, {} distinct", sent.len(), keys.len());
+    assert_eq!((sent.len(), keys.len()), (60, 60), "60 emails, 60 sends: none twice");
+    a.stop().await;
+    b.stop().await;
+    c.stop().await;
+    drop(admin);
+    db.drop().await;
+}

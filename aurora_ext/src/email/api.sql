@@ -16,12 +16,18 @@ $$;
 create trigger email_outbox_notify after insert on email_outbox
     for each statement execute function email_outbox_notify();
 
--- Claims up to `batch` due emails for `lease_seconds`: pending ones whose time has come,
--- and ones whose claimer vanished (lease expired). SKIP LOCKED: several workers never
--- claim the same row.
+-- The two leased queues (email_outbox, brevo_contact_sync) work one way: a worker claims
+-- due rows with FOR UPDATE SKIP LOCKED under a lease and a fresh lease token (rows whose
+-- claimer vanished are due again when the lease ends); it renews the lease of a row right
+-- before acting on it (renew_lease: false means another worker holds it now: do nothing);
+-- it records the outcome with the token. A transient failure is retried with backoff until
+-- the row is `horizon_seconds` old (failed after that, with the last error); a permanent
+-- one fails at once; an operator requeues failed rows (requeue_failed).
+
+-- Claims up to `batch` due emails for `lease_seconds`.
 create function aurora_private.claim_emails(batch integer, lease_seconds integer)
 returns table (id bigint, template text, recipient_email text, params jsonb,
-               delivery_key uuid, attempts integer)
+               delivery_key uuid, attempts integer, lease_token uuid)
 language sql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
@@ -34,17 +40,37 @@ as $$
          for update skip locked
     )
     update public.email_outbox o
-       set status = 'sending', attempts = o.attempts + 1,
+       set status = 'sending', attempts = o.attempts + 1, lease_token = gen_random_uuid(),
            lease_until = now() + make_interval(secs => greatest(lease_seconds, 1))
       from due where o.id = due.id
-    returning o.id, o.template, o.recipient_email, o.params, o.delivery_key, o.attempts
+    returning o.id, o.template, o.recipient_email, o.params, o.delivery_key, o.attempts, o.lease_token
+$$;
+
+-- Extends the lease of a row the caller still holds; false when another worker took it.
+create function aurora_private.renew_lease(queue text, row_id bigint, token uuid, lease_seconds integer)
+returns boolean
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if queue = 'emails' then
+        update public.email_outbox set lease_until = now() + make_interval(secs => greatest(lease_seconds, 1))
+         where id = row_id and status = 'sending' and lease_token = token;
+    elsif queue = 'contact_syncs' then
+        update public.brevo_contact_sync set lease_until = now() + make_interval(secs => greatest(lease_seconds, 1))
+         where id = row_id and status = 'sending' and lease_token = token;
+    else
+        raise exception 'no leased queue %', queue using errcode = 'invalid_parameter_value';
+    end if;
+    return found;
+end
 $$;
 
 -- Records what happened to a claimed email: sent / captured (no Brevo key: kept locally),
--- retry (after `retry_in_ms`, or failed once `max_attempts` are spent), failed (permanent).
--- Only a row still being sent changes, so a late answer cannot undo another worker's.
-create function aurora_private.complete_email(email_id bigint, outcome text, message_id text,
-                                              error text, retry_in_ms integer, max_attempts integer)
+-- retry (after `retry_in_ms`; failed once the row is `horizon_seconds` old), failed
+-- (permanent). Only the lease holder's answer counts (null otherwise).
+create function aurora_private.complete_email(email_id bigint, token uuid, outcome text, message_id text,
+                                              error text, retry_in_ms integer, horizon_seconds integer)
 returns text
 language sql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -52,17 +78,44 @@ as $$
     update public.email_outbox o
        set status = case
                when outcome in ('sent', 'captured') then outcome
-               when outcome = 'retry' and o.attempts < max_attempts then 'pending'
+               when outcome = 'retry' and coalesce(o.requeued_at, o.created_at) > now() - make_interval(secs => horizon_seconds) then 'pending'
                else 'failed' end,
            sent_at = case when outcome in ('sent', 'captured') then now() end,
            provider_message_id = coalesce(message_id, o.provider_message_id),
-           last_error = case when outcome in ('sent', 'captured') then o.last_error else error end,
+           last_error = case when outcome in ('sent', 'captured') then o.last_error
+                             when outcome = 'retry' and coalesce(o.requeued_at, o.created_at) <= now() - make_interval(secs => horizon_seconds)
+                             then 'gave up after ' || horizon_seconds || ' s of retries: ' || error
+                             else error end,
            next_attempt_at = case when outcome = 'retry'
                                   then now() + make_interval(secs => greatest(retry_in_ms, 0) / 1000.0)
                                   else o.next_attempt_at end,
-           lease_until = null
-     where o.id = email_id and o.status = 'sending'
+           lease_until = null, lease_token = null
+     where o.id = email_id and o.status = 'sending' and o.lease_token = token
     returning o.status
+$$;
+
+-- The operator's call: failed rows (all, or these ids) go back to the queue, due now.
+create function aurora_private.requeue_failed(queue text, ids bigint[] default null)
+returns integer
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare n integer;
+begin
+    if queue = 'emails' then
+        update public.email_outbox set status = 'pending', next_attempt_at = now(), requeued_at = now(),
+               last_error = 'requeued; before: ' || coalesce(last_error, '')
+         where status = 'failed' and (ids is null or id = any (ids));
+    elsif queue = 'contact_syncs' then
+        update public.brevo_contact_sync set status = 'pending', next_attempt_at = now(), requeued_at = now(),
+               last_error = 'requeued; before: ' || coalesce(last_error, '')
+         where status = 'failed' and (ids is null or id = any (ids));
+    else
+        raise exception 'no leased queue %', queue using errcode = 'invalid_parameter_value';
+    end if;
+    get diagnostics n = row_count;
+    return n;
+end
 $$;
 
 -- Queue depth and age, for the edge's metrics: each count reads a partial index, not the
@@ -79,11 +132,6 @@ as $$
                (select min(created_at) from public.email_outbox where status = 'sending'))), 0),
            (select count(*) from public.email_outbox where status = 'failed')
 $$;
-
-revoke all on function aurora_private.claim_emails(integer, integer),
-                       aurora_private.complete_email(bigint, text, text, text, integer, integer),
-                       aurora_private.email_outbox_stats()
-    from public, anon, authenticated;
 
 alter table brevo_contact_sync enable row level security;
 
@@ -227,7 +275,7 @@ create trigger profiles_brevo_contact after update of subscription_type on profi
 
 -- Claims due contact syncs with the member's current email, name and entitlement.
 create function aurora_private.claim_contact_syncs(batch integer, lease_seconds integer)
-returns table (id bigint, email text, full_name text, entitlement text, attempts integer)
+returns table (id bigint, email text, full_name text, entitlement text, attempts integer, lease_token uuid)
 language sql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
@@ -240,34 +288,34 @@ as $$
          for update skip locked
     ), claimed as (
         update public.brevo_contact_sync c
-           set status = 'sending', attempts = c.attempts + 1,
+           set status = 'sending', attempts = c.attempts + 1, lease_token = gen_random_uuid(),
                lease_until = now() + make_interval(secs => greatest(lease_seconds, 1))
           from due where c.id = due.id
-        returning c.id, c.user_id, c.attempts
+        returning c.id, c.user_id, c.attempts, c.lease_token
     )
     -- the name Brevo keeps (and may put in campaigns) is cleaned as in our own emails;
     -- her list is her entitlement now (a trial past its end is freemium already)
     select claimed.id, p.email, public.email_first_name(p.full_name),
-           aurora_private.entitlement(p.subscription_type, p.trial_ends_at), claimed.attempts
+           aurora_private.entitlement(p.subscription_type, p.trial_ends_at), claimed.attempts, claimed.lease_token
       from claimed left join public.profiles p on p.id = claimed.user_id
 $$;
 
-create function aurora_private.complete_contact_sync(sync_id bigint, outcome text, error text,
-                                                     retry_in_ms integer, max_attempts integer)
+create function aurora_private.complete_contact_sync(sync_id bigint, token uuid, outcome text, error text,
+                                                     retry_in_ms integer, horizon_seconds integer)
 returns text
 language sql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
     update public.brevo_contact_sync c
        set status = case when outcome = 'done' then 'done'
-                         when outcome = 'retry' and c.attempts < max_attempts then 'pending'
+                         when outcome = 'retry' and coalesce(c.requeued_at, c.created_at) > now() - make_interval(secs => horizon_seconds) then 'pending'
                          else 'failed' end,
            done_at = case when outcome = 'done' then now() end,
            last_error = case when outcome = 'done' then null else error end,
            next_attempt_at = case when outcome = 'retry'
                                   then now() + make_interval(secs => greatest(retry_in_ms, 0) / 1000.0)
                                   else c.next_attempt_at end,
-           lease_until = null
-     where c.id = sync_id and c.status = 'sending'
+           lease_until = null, lease_token = null
+     where c.id = sync_id and c.status = 'sending' and c.lease_token = token
     returning c.status
 $$;

@@ -22,7 +22,13 @@ create table email_outbox (
     provider_message_id text,
     last_error text,
     created_at timestamptz not null default now(),
-    sent_at timestamptz
+    sent_at timestamptz,
+    -- who holds the lease: set by each claim; renewals and outcomes must show it, so a
+    -- worker whose lease was taken over can neither send nor record
+    lease_token uuid,
+    -- an operator put it back in the queue (aurora_private.requeue_failed): its retry
+    -- horizon counts from then
+    requeued_at timestamptz
 );
 create index idx_email_outbox_due on email_outbox (next_attempt_at) where status = 'pending';
 create index idx_email_outbox_leased on email_outbox (lease_until) where status = 'sending';
@@ -42,7 +48,9 @@ create table brevo_contact_sync (
     lease_until timestamptz,
     last_error text,
     created_at timestamptz not null default now(),
-    done_at timestamptz
+    done_at timestamptz,
+    lease_token uuid,
+    requeued_at timestamptz
 );
 create index idx_brevo_contact_sync_due on brevo_contact_sync (next_attempt_at) where status = 'pending';
 create index idx_brevo_contact_sync_leased on brevo_contact_sync (lease_until) where status = 'sending';

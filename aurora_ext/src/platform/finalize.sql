@@ -2,44 +2,34 @@
 
 -- Grants ------------------------------------------------------------------------------
 -- Supabase's default privileges hand every new object in public to anon, authenticated
--- and service_role, and PostgreSQL gives EXECUTE on new functions to PUBLIC. Start
--- aurora's objects from nothing, then grant exactly what each role needs.
-revoke all on
-    aurora_settings, email_outbox, salon_join_attempts, stripe_events, subscriptions, brevo_contact_sync,
-    profiles, salons, salon_members, salon_counter_shards, salon_invitations,
-    chat_messages, message_reactions, courses, lessons, enrollments, user_lesson_progress,
-    user_courses, user_stats, user_achievements, user_activities, user_progress_history,
-    salons_with_details, my_salons, chat_messages_with_profiles
-    from public, anon, authenticated;
--- Every sequence and function of the extension starts closed to PUBLIC, anon and
--- authenticated, whatever Supabase's default privileges gave (setval by anon on a sequence
--- would break every later insert, and no rollback undoes it); what clients need is granted
--- below, by name.
+-- and service_role, and PostgreSQL gives EXECUTE on new functions to PUBLIC. Start every
+-- table, view, sequence and function of the extension from nothing (setval by anon on a
+-- sequence would break every later insert, and no rollback undoes it), then grant exactly
+-- what each role needs, by name, below: a new object is closed to clients until then.
+-- service_role is the back office (and the edge): it bypasses RLS and may do anything.
 do $$
 declare object text;
+declare relation boolean;
 begin
-    for object in
+    for object, relation in
         select case when d.classid = 'pg_proc'::regclass then 'function ' || d.objid::regprocedure
-                    else 'sequence ' || d.objid::regclass end
+                    when c.relkind = 'S' then 'sequence ' || d.objid::regclass
+                    else 'table ' || d.objid::regclass end,
+               d.classid = 'pg_class'::regclass
           from pg_depend d
           join pg_extension e on e.oid = d.refobjid and e.extname = 'aurora'
           left join pg_class c on d.classid = 'pg_class'::regclass and c.oid = d.objid
-         where d.deptype = 'e' and (d.classid = 'pg_proc'::regclass or c.relkind = 'S')
+         where d.deptype = 'e' and (d.classid = 'pg_proc'::regclass or c.relkind in ('r', 'p', 'v', 'm', 'S'))
     loop
         execute format('revoke all on %s from public, anon, authenticated', object);
+        if relation then
+            execute format('grant all on %s to service_role', object);
+        end if;
     end loop;
 end
 $$;
 revoke all on schema aurora_private from public, anon;
 
--- service_role is the back office (and the edge): it bypasses RLS and may do anything.
-grant all on
-    profiles, salons, salon_members, salon_counter_shards, salon_invitations,
-    chat_messages, message_reactions, courses, lessons, enrollments, user_lesson_progress,
-    user_courses, user_stats, user_achievements, user_activities, user_progress_history,
-    salons_with_details, my_salons, chat_messages_with_profiles
-    to service_role;
-grant all on sequence chat_messages_id_seq, message_reactions_id_seq to service_role;
 grant usage on schema aurora_private to service_role;
 grant execute on all functions in schema aurora_private to service_role;
 grant execute on function
@@ -55,8 +45,6 @@ grant execute on function
     update_lesson_progress(uuid, integer, integer, integer), record_profile_view(uuid),
     get_leaderboard(integer), export_my_data()
     to service_role;
-grant all on aurora_settings, email_outbox, stripe_events, subscriptions, brevo_contact_sync to service_role;
-grant all on sequence email_outbox_id_seq to service_role;
 
 -- profiles: the public face of a member to the community, what chat needs (name, avatar,
 -- presence). Her profile page (bio, city, interests, cover) is read through
@@ -138,33 +126,18 @@ grant select on aurora_settings to authenticated;
 grant select on subscriptions to authenticated;
 
 -- The edge's functions: it applies verified Stripe events and works the email and contact
--- queues. They are not member API: taken back from authenticated (granted the schema above).
-do $$
-declare f text;
-begin
-    foreach f in array array[
-        'aurora_private.apply_stripe_event(jsonb)',
-        'aurora_private.reject_stripe_event(jsonb, text)',
-        'aurora_private.claim_emails(integer, integer)',
-        'aurora_private.complete_email(bigint, text, text, text, integer, integer)',
-        'aurora_private.email_outbox_stats()',
-        'aurora_private.queue_member_email(uuid, text, jsonb, text)',
-        'aurora_private.claim_contact_syncs(integer, integer)',
-        'aurora_private.complete_contact_sync(bigint, text, text, integer, integer)'] loop
-        execute format('revoke execute on function %s from authenticated', f);
-        execute format('grant execute on function %s to aurora_edge', f);
-    end loop;
-end
-$$;
+-- queues (not member API: closed to members like every aurora_private function).
+grant execute on function
+    aurora_private.apply_stripe_event(jsonb), aurora_private.reject_stripe_event(jsonb, text),
+    aurora_private.claim_emails(integer, integer),
+    aurora_private.complete_email(bigint, uuid, text, text, text, integer, integer),
+    aurora_private.email_outbox_stats(), aurora_private.queue_member_email(uuid, text, jsonb, text),
+    aurora_private.claim_contact_syncs(integer, integer),
+    aurora_private.complete_contact_sync(bigint, uuid, text, text, integer, integer),
+    aurora_private.renew_lease(text, bigint, uuid, integer)
+    to aurora_edge;
 grant usage on schema aurora_private to aurora_edge;
 grant execute on function queue_subscription_reminders(integer) to service_role;
-revoke execute on function aurora_private.claim_emails(integer, integer),
-                           aurora_private.complete_email(bigint, text, text, text, integer, integer),
-                           aurora_private.email_outbox_stats(),
-                           aurora_private.queue_member_email(uuid, text, jsonb, text),
-                           aurora_private.claim_contact_syncs(integer, integer),
-                           aurora_private.complete_contact_sync(bigint, text, text, integer, integer)
-    from authenticated;
 
 -- pg_dump ------------------------------------------------------------------------------
 -- Extension tables are not dumped unless registered: register every one, so a dump and

@@ -1,5 +1,6 @@
 //! Liveness and readiness. `/health`: the process answers. `/ready`: it can reach the
-//! database, so a load balancer sends it traffic.
+//! database, so a load balancer sends it traffic (with the email outbox's depth, age and
+//! failures, for an operator).
 use crate::error::AppError;
 use crate::AppState;
 use axum::extract::State;
@@ -17,5 +18,10 @@ async fn health() -> Json<Value> {
 
 async fn ready(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
     state.db.ping().await.map_err(AppError::from)?;
-    Ok(Json(json!({ "status": "ready", "database": "ok" })))
+    // the outbox's state, for an operator (a growing age means Brevo is down or paused)
+    let outbox = match state.db.email_outbox_stats().await {
+        Ok((pending, oldest, failed)) => json!({ "pending": pending, "oldest_pending_seconds": oldest, "failed": failed }),
+        Err(_) => Value::Null,
+    };
+    Ok(Json(json!({ "status": "ready", "database": "ok", "outbox": outbox })))
 }
