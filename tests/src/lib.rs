@@ -91,16 +91,9 @@ pub async fn as_user(
 /// The JWT secret the test edges verify members' tokens with.
 pub const JWT_SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters";
 
-/// The edge, started on port 0 against `db`, connected as a non-superuser login role
-/// inside `aurora_edge` (as in production). `vars` adds or overrides configuration.
-pub struct Edge {
-    pub base: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    handle: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Edge {
-    pub async fn spawn(db: &TestDb, vars: &[(&str, &str)]) -> Edge {
+/// The configuration of a test edge for `db` (its variables, as the process would get them
+/// from its environment): connected as a non-superuser login role inside `aurora_edge`.
+pub async fn edge_env(db: &TestDb, vars: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
         let admin = connect(&admin_url()).await;
         admin
             .batch_execute(
@@ -132,6 +125,20 @@ impl Edge {
         for (k, v) in vars {
             map.insert(k.to_string(), v.to_string());
         }
+    map
+}
+
+/// The edge, started on port 0 against `db`, connected as a non-superuser login role
+/// inside `aurora_edge` (as in production). `vars` adds or overrides configuration.
+pub struct Edge {
+    pub base: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Edge {
+    pub async fn spawn(db: &TestDb, vars: &[(&str, &str)]) -> Edge {
+        let map = edge_env(db, vars).await;
         let config = aurora_edge::config::Config::from_lookup(|k| map.get(k).cloned()).expect("test config");
         let app = aurora_edge::App::build(config).await.expect("edge starts");
         let base = format!("http://{}", app.local_addr());

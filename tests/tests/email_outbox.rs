@@ -339,28 +339,117 @@ async fn a_429_pauses_the_whole_worker_as_long_as_brevo_asks() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn three_edges_and_a_slow_brevo_send_each_email_exactly_once() {
+async fn three_edges_and_a_slow_brevo_send_each_email_and_sync_each_contact_exactly_once() {
     let db = TestDb::new().await;
     let admin = db.admin().await;
     let brevo = MockServer::start().await;
-    // each send takes longer than a batch's whole lease would allow for ten of them
-    Mock::given(method("POST")).respond_with(sent_ok().set_delay(Duration::from_millis(400))).mount(&brevo).await;
-    queue(&admin, 60, "welcome").await;
+    // every answer is slow: a batch would take longer than its lease (40 rows, 4 at a time,
+    // 300 ms each: 3 s; 2 s leases), so rows change hands between the edges all the time
+    let slow = Duration::from_millis(300);
+    Mock::given(method("POST")).and(path("/v3/smtp/email")).respond_with(sent_ok().set_delay(slow)).mount(&brevo).await;
+    Mock::given(method("POST")).and(path("/v3/contacts"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "id": 42 })).set_delay(slow)).mount(&brevo).await;
+    Mock::given(method("PUT")).respond_with(ResponseTemplate::new(204).set_delay(slow)).mount(&brevo).await;
+    queue(&admin, 500, "welcome").await;
+    // 100 contact syncs (one per new member), queued with the emails' worker stopped
+    admin
+        .batch_execute(
+            "insert into auth.users (id, aud, role, email, email_confirmed_at)
+             select gen_random_uuid(), 'authenticated', 'authenticated', 'contact' || g || '@example.fr', now()
+               from generate_series(1, 100) g",
+        )
+        .await
+        .unwrap();
     let mut vars = brevo_vars(&brevo.uri());
     vars.push(("AURORA_EMAIL_LEASE_SECONDS", "2".into()));
     vars.push(("BREVO_TIMEOUT_MS", "900".into()));
-    vars.push(("AURORA_EMAIL_BATCH", "20".into()));
-    vars.push(("AURORA_EMAIL_CONCURRENCY", "2".into()));
+    vars.push(("AURORA_EMAIL_BATCH", "40".into()));
+    vars.push(("AURORA_EMAIL_CONCURRENCY", "4".into()));
     vars.push(("AURORA_EMAIL_POLL_MS", "20".into()));
+    vars.push(("BREVO_LIST_FREEMIUM", "3".into()));
+    vars.push(("BREVO_LIST_PREMIUM", "4".into()));
     let (a, b, c) = tokio::join!(spawn(&db, &vars), spawn(&db, &vars), spawn(&db, &vars));
-    assert!(eventually(&admin, "select bool_and(status = 'sent') from email_outbox", 90).await, "all delivered");
-    let sent = bodies(&brevo).await;
-    let keys: std::collections::HashSet<String> = sent.iter().map(|b| b["headers"]["idempotencyKey"].to_string()).collect();
-    println!("three edges, 60 emails, 400 ms sends, 2 s leases, batches of 20: {} sends, {} distinct", sent.len(), keys.len());
-    assert_eq!((sent.len(), keys.len()), (60, 60), "60 emails, 60 sends: none twice");
+    assert!(eventually(&admin, "select bool_and(status = 'sent') from email_outbox", 120).await, "all emails delivered");
+    assert!(eventually(&admin, "select bool_and(status = 'done') from brevo_contact_sync", 120).await, "all contacts synced");
+    let requests = brevo.received_requests().await.unwrap();
+    let sends: Vec<String> = requests
+        .iter()
+        .filter(|r| r.url.path() == "/v3/smtp/email")
+        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["headers"]["idempotencyKey"].to_string())
+        .collect();
+    let distinct: std::collections::HashSet<&String> = sends.iter().collect();
+    let upserts: Vec<String> = requests
+        .iter()
+        .filter(|r| r.url.path() == "/v3/contacts")
+        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["email"].to_string())
+        .collect();
+    let distinct_contacts: std::collections::HashSet<&String> = upserts.iter().collect();
+    let emails: i64 = admin.query_one("select count(*) from email_outbox", &[]).await.unwrap().get(0);
+    let lost: i64 = admin.query_one("select count(*) from email_outbox where attempts > 1", &[]).await.unwrap().get(0);
+    println!(
+        "three edges, slow Brevo (300 ms), 2 s leases, batches of 40: {emails} emails -> {} sends ({} distinct); 100 contact syncs -> {} upserts ({} distinct); {lost} emails changed hands",
+        sends.len(), distinct.len(), upserts.len(), distinct_contacts.len()
+    );
+    assert_eq!((sends.len(), distinct.len()), (emails as usize, emails as usize), "each email sent once");
+    assert_eq!((upserts.len(), distinct_contacts.len()), (100, 100), "each contact synced once");
     a.stop().await;
     b.stop().await;
     c.stop().await;
+    drop(admin);
+    db.drop().await;
+}
+
+/// The edge binary beside this test's own (cargo builds the workspace's binaries into the
+/// same target directory).
+fn edge_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let bin = dir.join("aurora-edge");
+    assert!(bin.exists(), "build the edge first (cargo test --bins builds it): {}", bin.display());
+    bin
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_of_an_edge_mid_batch_loses_nothing_and_resends_only_what_was_in_flight() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let brevo = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(sent_ok().set_delay(Duration::from_millis(500))).mount(&brevo).await;
+    queue(&admin, 40, "welcome").await;
+    let mut vars = brevo_vars(&brevo.uri());
+    vars.push(("AURORA_EMAIL_LEASE_SECONDS", "3".into()));
+    vars.push(("BREVO_TIMEOUT_MS", "1000".into()));
+    vars.push(("AURORA_EMAIL_BATCH", "40".into()));
+    vars.push(("AURORA_EMAIL_CONCURRENCY", "8".into()));
+    let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let env = aurora_it::edge_env(&db, &refs).await;
+    // a real edge process, killed with SIGKILL while it sends
+    let mut victim = std::process::Command::new(edge_binary())
+        .env_clear()
+        .envs(&env)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while brevo.received_requests().await.unwrap().len() < 12 {
+        assert!(t0.elapsed() < Duration::from_secs(20), "the edge process never sent");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    victim.kill().unwrap(); // SIGKILL: no cleanup, leases left as they are
+    victim.wait().unwrap();
+    let before: usize = brevo.received_requests().await.unwrap().len();
+    let survivor = spawn(&db, &vars).await;
+    assert!(eventually(&admin, "select bool_and(status = 'sent') from email_outbox", 60).await, "every email delivered");
+    let sent = bodies(&brevo).await;
+    let distinct: std::collections::HashSet<String> = sent.iter().map(|b| b["headers"]["idempotencyKey"].to_string()).collect();
+    let twice = sent.len() - distinct.len();
+    println!("kill -9 mid-batch: 40 emails, {before} requests before the kill, {} sends after, {} distinct: {twice} sent twice (in flight at the kill, same idempotency key)",
+             sent.len() - before, distinct.len());
+    assert_eq!(distinct.len(), 40, "each email delivered");
+    assert!(twice <= 8, "only what was in flight at the kill (at most the concurrency, 8) is sent again: {twice}");
+    survivor.stop().await;
     drop(admin);
     db.drop().await;
 }
