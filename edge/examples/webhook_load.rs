@@ -1,7 +1,8 @@
 //! Load generator for the Stripe webhook route: every request is a Stripe event signed the
 //! documented way at send time (a fixed-request tool like oha or wrk cannot sign each
 //! request). `unique`: distinct events (the ledger records each and applies it);
-//! `duplicate`: one event redelivered (answered from the ledger). Prints requests/s and
+//! `duplicate`: one event redelivered, the same body each time, which the ledger holds as
+//! final (answered `duplicate` without taking the customer's lock). Prints requests/s and
 //! latency percentiles.
 //! Usage: webhook_load URL SECRET CONCURRENCY SECONDS unique|duplicate
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,11 +33,15 @@ async fn main() {
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
-                let id = if unique { format!("evt_bench_{run_id}_{n}") } else { format!("evt_bench_{run_id}_dup") };
-                let body = format!(
+                // a duplicate is the redelivery of one event the ledger holds as final (a type
+                // aurora records and ignores): the same body every time
+                let (id, n) = if unique { (format!("evt_bench_{run_id}_{n}"), n) } else { (format!("evt_bench_{run_id}_dup"), 0) };
+                let body = if !unique {
+                    format!(r#"{{"id":"{id}","object":"event","type":"customer.updated","created":1700000000,"livemode":false,"data":{{"object":{{"id":"cus_bench_dup","object":"customer"}}}}}}"#)
+                } else { format!(
                     r#"{{"id":"{id}","object":"event","type":"customer.subscription.updated","created":{},"livemode":false,"data":{{"object":{{"id":"sub_bench_{}","object":"subscription","customer":"cus_bench_{}","status":"active","items":{{"data":[{{"price":{{"id":"price_m","unit_amount":4700,"currency":"eur","recurring":{{"interval":"month"}}}}}}]}}}}}}}}"#,
                     1_700_000_000 + n, n % 1000, n % 1000
-                );
+                ) };
                 let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
                 let signature = aurora_edge::stripe::sign(body.as_bytes(), &secret, now);
                 let started = Instant::now();

@@ -82,6 +82,12 @@ begin
         raise exception 'not a Stripe event: nested deeper than 64 levels'
             using errcode = 'invalid_parameter_value';
     end if;
+    -- a redelivery of an event already final (applied, ignored, stale) is answered without
+    -- the lock (the core answers the same under the lock, for deliveries that raced)
+    if exists (select from public.stripe_events e
+                where e.id = event ->> 'id' and e.status in ('applied', 'ignored', 'stale')) then
+        return jsonb_build_object('event_id', event ->> 'id', 'status', 'duplicate');
+    end if;
     perform pg_advisory_xact_lock(hashtext('aurora.stripe_customer'),
                                   hashtext(coalesce(aurora_private.stripe_event_customer(event),
                                                     event #>> '{data,object,id}', event ->> 'id')));
