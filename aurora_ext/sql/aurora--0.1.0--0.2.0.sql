@@ -569,3 +569,31 @@ begin
     end loop;
 end
 $$;
+
+-- API errors: an absent detail or hint is absent (PostgREST answers null, not "").
+create or replace function aurora_private.unwrap(result jsonb) returns jsonb
+language plpgsql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    code text := result #>> '{error,code}';
+    message text := result #>> '{error,message}';
+    detail text := result #>> '{error,detail}';
+    hint text := result #>> '{error,hint}';
+begin
+    if result ? 'error' then
+        -- an absent detail or hint stays absent (PostgREST answers null, not "")
+        if detail is null and hint is null then
+            raise exception using errcode = code, message = message;
+        elsif detail is null then
+            raise exception using errcode = code, message = message, hint = hint;
+        elsif hint is null then
+            raise exception using errcode = code, message = message, detail = detail;
+        else
+            raise exception using errcode = code, message = message, detail = detail, hint = hint;
+        end if;
+    end if;
+    return nullif(result -> 'ok', 'null'::jsonb);
+end
+$$;
+

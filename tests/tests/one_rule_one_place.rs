@@ -88,3 +88,18 @@ fn emails_are_queued_in_one_place() {
     assert_eq!(writers.len(), 1, "one writer of email_outbox: {writers:#?}");
     assert_eq!(writers[0].0, "email/api.sql");
 }
+
+#[test]
+fn rewards_are_written_by_gamification() {
+    // points, levels, streaks, study totals, history, badges and the feed: the gamification
+    // module writes them; the message and join paths are its documented same-statement
+    // exceptions; profiles only creates the (empty) stats row with the profile
+    only_in(
+        "a reward write",
+        &["update public.user_stats", "insert into public.user_progress_history", "insert into public.user_achievements",
+          "insert into public.user_activities"],
+        &["gamification/mod.rs", "chat/api.rs", "salons/api.rs"],
+    );
+    let stats_rows: Vec<_> = find(&["insert into public.user_stats"]).into_iter().map(|(f, _, _)| f).collect();
+    assert!(stats_rows.iter().all(|f| f == "profiles/mod.rs"), "the stats row is made with the profile only: {stats_rows:?}");
+}

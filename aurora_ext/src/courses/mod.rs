@@ -1,6 +1,6 @@
 //! Courses: enrolment, lessons with drip release and premium entitlement, progress with
 //! completion, and what completion pays (points, badges, activity, an email).
-use crate::gamification::{add_points, award_badge, record_activity, COURSE_POINTS, LESSON_POINTS};
+use crate::gamification::{add_points, award_badge, record_activity, record_study, COURSE_POINTS, LESSON_POINTS};
 use crate::platform::api::{require_user, require_user_or_raise, respond, ApiError, ApiResult};
 use crate::platform::caller::Caller;
 use crate::platform::spi::{run_kept, text_plan_slot};
@@ -333,27 +333,12 @@ fn progress(
     row["watch_delta"] = (row["watch_time_seconds"].as_i64().unwrap_or(0) - watch_before as i64).into();
     let watch_delta = row["watch_delta"].as_i64().unwrap_or(0) as i32;
     let mut course_completed = false;
-    crate::platform::spi::exec!(
-        "with h as (
-             insert into public.user_progress_history as h (user_id, activity_date, watch_time_seconds, lessons_completed)
-             values ($1, (now() at time zone 'Europe/Paris')::date, $2, $3::int)
-             on conflict (user_id, activity_date) do update
-                set watch_time_seconds = h.watch_time_seconds + excluded.watch_time_seconds,
-                    lessons_completed = h.lessons_completed + excluded.lessons_completed
-         )
-         update public.user_stats
-            set total_study_time_minutes = total_study_time_minutes
-                    + (($4 + $2) / 60 - $4 / 60),
-                total_lessons_completed = total_lessons_completed + $3::int
-          where user_id = $1",
-        &[
-            me.into(),
-            watch_delta.into(),
-            (newly_completed as i32).into(),
-            (row["watch_time_seconds"].as_i64().unwrap_or(0) as i32 - watch_delta).into(),
-        ],
-    )
-    .unwrap_or_else(|e| error!("aurora: {e}"));
+    record_study(
+        me,
+        watch_delta,
+        newly_completed,
+        row["watch_time_seconds"].as_i64().unwrap_or(0) as i32 - watch_delta,
+    );
     if newly_completed {
         add_points(me, LESSON_POINTS);
         award_badge(me, "first_lesson");

@@ -1,6 +1,10 @@
-//! Gamification: points, levels, streaks, achievements and the activity feed. Every row
-//! here is written by these helpers, called from aurora's functions and triggers; a
-//! badge is a unique (user, badge) row, so a deed pays once however often it is retried.
+//! Gamification: points, levels, streaks, study totals, achievements and the activity feed.
+//! The one writer of user_stats' counters, user_progress_history, user_achievements and
+//! user_activities: these helpers, called from aurora's functions and triggers; a badge is
+//! a unique (user, badge) row, so a deed pays once however often it is retried. Two
+//! documented exceptions write in the same statement as their deed, on benchmarked hot
+//! paths: a message (chat::api::claim_message_quota: quota, history, first badge, counters)
+//! and a join (salons::api::insert_member: membership and its activity).
 use crate::platform::spi::{run_kept, text_plan_slot};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
@@ -74,6 +78,55 @@ pub fn add_points(user: pgrx::Uuid, points: i32) {
         )
         .unwrap_or_else(|e| error!("aurora: add_points: {e}"));
     });
+}
+
+/// Study time and lessons completed: today's history and the totals. `watched_before`:
+/// the lesson's credited seconds before this report (minutes are counted whole).
+pub fn record_study(user: pgrx::Uuid, watch_delta: i32, lesson_completed: bool, watched_before: i32) {
+    crate::platform::spi::exec!(
+        "with h as (
+             insert into public.user_progress_history as h (user_id, activity_date, watch_time_seconds, lessons_completed)
+             values ($1, (now() at time zone 'Europe/Paris')::date, $2, $3::int)
+             on conflict (user_id, activity_date) do update
+                set watch_time_seconds = h.watch_time_seconds + excluded.watch_time_seconds,
+                    lessons_completed = h.lessons_completed + excluded.lessons_completed
+         )
+         update public.user_stats
+            set total_study_time_minutes = total_study_time_minutes
+                    + (($4 + $2) / 60 - $4 / 60),
+                total_lessons_completed = total_lessons_completed + $3::int
+          where user_id = $1",
+        &[user.into(), watch_delta.into(), (lesson_completed as i32).into(), watched_before.into()],
+    )
+    .unwrap_or_else(|e| error!("aurora: record_study: {e}"));
+}
+
+/// Sign-in's daily streak (Paris calendar days): the same day keeps it, the next day
+/// extends it, a gap restarts it; milestones 3/7/30/100 earn badges. Returns the streak.
+pub fn record_signin_streak(user: pgrx::Uuid) -> i32 {
+    let streak = crate::platform::spi::query_one!(i32,
+        "with today as (select (now() at time zone 'Europe/Paris')::date as d)
+         update public.user_stats s
+            set streak_days = case when s.last_streak_date = today.d then s.streak_days
+                                   when s.last_streak_date = today.d - 1 then s.streak_days + 1
+                                   else 1 end,
+                longest_streak_days = greatest(s.longest_streak_days,
+                                   case when s.last_streak_date = today.d then s.streak_days
+                                        when s.last_streak_date = today.d - 1 then s.streak_days + 1
+                                        else 1 end),
+                last_streak_date = today.d
+           from today
+          where s.user_id = $1
+         returning s.streak_days",
+        &[user.into()],
+    )
+    .unwrap_or(0);
+    for (days, badge) in [(3, "streak_3"), (7, "streak_7"), (30, "streak_30"), (100, "streak_100")] {
+        if streak >= days {
+            award_badge(user, badge);
+        }
+    }
+    streak
 }
 
 /// Appends to the user's activity feed.

@@ -10,13 +10,23 @@ create function aurora_private.unwrap(result jsonb) returns jsonb
 language plpgsql immutable
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+    code text := result #>> '{error,code}';
+    message text := result #>> '{error,message}';
+    detail text := result #>> '{error,detail}';
+    hint text := result #>> '{error,hint}';
 begin
     if result ? 'error' then
-        raise exception using
-            errcode = result #>> '{error,code}',
-            message = result #>> '{error,message}',
-            detail = coalesce(result #>> '{error,detail}', ''),
-            hint = coalesce(result #>> '{error,hint}', '');
+        -- an absent detail or hint stays absent (PostgREST answers null, not "")
+        if detail is null and hint is null then
+            raise exception using errcode = code, message = message;
+        elsif detail is null then
+            raise exception using errcode = code, message = message, hint = hint;
+        elsif hint is null then
+            raise exception using errcode = code, message = message, detail = detail;
+        else
+            raise exception using errcode = code, message = message, detail = detail, hint = hint;
+        end if;
     end if;
     return nullif(result -> 'ok', 'null'::jsonb);
 end

@@ -1,7 +1,7 @@
 //! Presence: sign-in and sign-out, the heartbeat, manual status, and the sweep that turns
 //! idle members offline. Automatic presence expires at `presence_expires_at`
 //! (last activity + `auto_offline_after`); a manual status never expires.
-use crate::gamification::award_badge;
+use crate::gamification::record_signin_streak;
 use crate::platform::api::require_user_or_raise;
 use crate::platform::error::raise;
 use crate::platform::spi::{run_kept, text_plan_slot};
@@ -93,28 +93,7 @@ fn rpc_update_activity() -> JsonB {
 fn handle_user_signin() -> JsonB {
     let me = require_user_or_raise();
     let presence = touch(me, false);
-    let streak = crate::platform::spi::query_one!(i32, 
-        "with today as (select (now() at time zone 'Europe/Paris')::date as d)
-         update public.user_stats s
-            set streak_days = case when s.last_streak_date = today.d then s.streak_days
-                                   when s.last_streak_date = today.d - 1 then s.streak_days + 1
-                                   else 1 end,
-                longest_streak_days = greatest(s.longest_streak_days,
-                                   case when s.last_streak_date = today.d then s.streak_days
-                                        when s.last_streak_date = today.d - 1 then s.streak_days + 1
-                                        else 1 end),
-                last_streak_date = today.d
-           from today
-          where s.user_id = $1
-         returning s.streak_days",
-        &[me.into()],
-    )
-    .unwrap_or(0);
-    for (days, badge) in [(3, "streak_3"), (7, "streak_7"), (30, "streak_30"), (100, "streak_100")] {
-        if streak >= days {
-            award_badge(me, badge);
-        }
-    }
+    let streak = record_signin_streak(me);
     let mut out = presence.0;
     out["streak_days"] = streak.into();
     JsonB(out)

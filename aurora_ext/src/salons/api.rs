@@ -30,7 +30,8 @@ fn add_member(salon: pgrx::Uuid, me: pgrx::Uuid) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The membership and, when it is new, the "salon joined" activity: one statement.
+/// The membership and, when it is new, the "salon joined" activity: one statement (a
+/// documented exception to gamification writing the feed: the join path is benchmarked).
 fn insert_member(salon: pgrx::Uuid, me: pgrx::Uuid) {
     crate::platform::spi::exec!(
         "with m as (insert into public.salon_members (salon_id, user_id) values ($1, $2)
