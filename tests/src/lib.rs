@@ -167,3 +167,13 @@ pub async fn eventually(db: &Client, sql: &str, secs: u64) -> bool {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// The edge binary beside this test's own (cargo builds the workspace's binaries into the
+/// same target directory).
+pub fn edge_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let bin = dir.join("aurora-edge");
+    assert!(bin.exists(), "build the edge first (cargo test --bins builds it): {}", bin.display());
+    bin
+}

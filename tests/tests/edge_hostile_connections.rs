@@ -100,3 +100,48 @@ async fn a_slowloris_client_never_takes_the_edge_offline() {
     edge.stop().await;
     db.drop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn more_half_open_connections_than_the_edge_has_descriptors_do_not_take_it_down() {
+    let db = TestDb::new().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let env = aurora_it::edge_env(&db, &[("AURORA_EMAIL_WORKER", "false"), ("AURORA_EDGE_ADDR", &addr.to_string()),
+                                         ("AURORA_HEADER_TIMEOUT_MS", "3000"), ("AURORA_MAX_CONNECTIONS_PER_IP", "64")])
+        .await;
+    // a real edge process that may open 256 descriptors at most (soft and hard)
+    let mut edge = std::process::Command::new("prlimit")
+        .arg("--nofile=256:256")
+        .arg(aurora_it::edge_binary())
+        .env_clear()
+        .envs(&env)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(3)).build().unwrap();
+    let health = format!("http://{addr}/health");
+    let t0 = Instant::now();
+    while client.get(&health).send().await.is_err() {
+        assert!(t0.elapsed() < Duration::from_secs(20), "the edge never came up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // 1,000 half-sent requests, four times what the process may hold
+    let mut attackers = Vec::new();
+    for _ in 0..1000 {
+        if let Ok(mut s) = connect_from("127.0.0.2", addr).await {
+            let _ = s.write_all(b"GET /health HTTP/1.1\r\nHost: aurora\r\nX-Slow: ").await;
+            attackers.push(s);
+        }
+    }
+    for i in 0..20 {
+        let r = client.get(&health).send().await;
+        assert!(matches!(&r, Ok(r) if r.status() == 200), "request {i} with 1,000 half-open connections: {r:?}");
+    }
+    assert!(edge.try_wait().unwrap().is_none(), "the edge is still running");
+    drop(attackers);
+    edge.kill().unwrap();
+    edge.wait().unwrap();
+    db.drop().await;
+}

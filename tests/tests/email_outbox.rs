@@ -399,16 +399,6 @@ async fn three_edges_and_a_slow_brevo_send_each_email_and_sync_each_contact_exac
     db.drop().await;
 }
 
-/// The edge binary beside this test's own (cargo builds the workspace's binaries into the
-/// same target directory).
-fn edge_binary() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let bin = dir.join("aurora-edge");
-    assert!(bin.exists(), "build the edge first (cargo test --bins builds it): {}", bin.display());
-    bin
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_of_an_edge_mid_batch_loses_nothing_and_resends_only_what_was_in_flight() {
     let db = TestDb::new().await;
@@ -424,7 +414,7 @@ async fn kill_9_of_an_edge_mid_batch_loses_nothing_and_resends_only_what_was_in_
     let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let env = aurora_it::edge_env(&db, &refs).await;
     // a real edge process, killed with SIGKILL while it sends
-    let mut victim = std::process::Command::new(edge_binary())
+    let mut victim = std::process::Command::new(aurora_it::edge_binary())
         .env_clear()
         .envs(&env)
         .env("RUST_LOG", "warn")
