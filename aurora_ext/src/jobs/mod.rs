@@ -31,7 +31,7 @@ pub fn init() {
     GucRegistry::define_string_guc(
         c"aurora.presence_sweep_database",
         c"The database whose presence aurora's background worker sweeps.",
-        c"Read when the worker starts.",
+        c"A reload (SIGHUP) that changes it restarts the worker, connected there.",
         &SWEEP_DATABASE,
         GucContext::Sighup,
         GucFlags::default(),
@@ -68,6 +68,13 @@ pub extern "C-unwind" fn aurora_sweep_worker_main(_arg: pg_sys::Datum) {
         if BackgroundWorker::sighup_received() {
             // SAFETY: the documented way for a background worker to reload its settings.
             unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
+            // a worker's connection is for one database: pointed at another, it exits and
+            // the postmaster starts it again (in 5 s), connected there
+            let wanted = SWEEP_DATABASE.get().and_then(|c| c.into_string().ok()).unwrap_or_else(|| "postgres".into());
+            if wanted != database {
+                log!("aurora: the presence worker moves from database \"{database}\" to \"{wanted}\"");
+                break;
+            }
         }
         if SWEEP_INTERVAL.get() <= 0 {
             continue;
