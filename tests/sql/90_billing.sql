@@ -182,6 +182,21 @@ select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_p6', 'custom
           'applied', 'once the cause is fixed, a rejected event delivered again (resent from Stripe''s dashboard) applies');
 select is((select status from subscriptions where id = 'sub_lea'), 'canceled', '… with its effect');
 
+-- a free trial aurora granted survives the checkout until Stripe's subscription arrives
+select tests.act_as_admin();
+select tests.create_user('tina', 'trial');
+update profiles set stripe_customer_id = null where id = tests.fx('tina');
+select tests.act_as_service();
+select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_tina_1', 'checkout.session.completed', 1700004000,
+            jsonb_build_object('id', 'cs_tina', 'object', 'checkout.session', 'customer', 'cus_tina_new',
+                               'subscription', 'sub_tina', 'client_reference_id', tests.fx('tina'))))->>'status',
+          'applied', 'her checkout applies');
+select is((select subscription_type from profiles where id = tests.fx('tina')), 'trial',
+          'she keeps her running trial while the subscription is only a placeholder');
+select aurora_private.apply_stripe_event(tests.stripe_event('evt_tina_2', 'customer.subscription.created', 1700004001,
+        tests.stripe_subscription('sub_tina', 'cus_tina_new', 'active')));
+select is((select subscription_type from profiles where id = tests.fx('tina')), 'premium', 'then premium');
+
 -- members read their own subscriptions only
 select tests.act_as('claire');
 select is((select count(*)::int from subscriptions), 1, 'a member reads her subscription only');

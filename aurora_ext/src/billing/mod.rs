@@ -175,7 +175,9 @@ fn derive_entitlement(user: pgrx::Uuid) {
                        current_period_end desc nulls last, id
               limit 1
          ), facts as (
-             select count(*) as n, max(trial_end) as trial_end,
+             -- n: subscriptions Stripe has told us about (a checkout's placeholder, with no
+             -- event of its own yet, does not end a trial aurora granted)
+             select count(*) filter (where last_event_created is not null) as n, max(trial_end) as trial_end,
                     min(started_at) filter (where status not in ('incomplete', 'incomplete_expired')) as started
                from subs
          )
