@@ -443,3 +443,46 @@ async fn kill_9_of_an_edge_mid_batch_loses_nothing_and_resends_only_what_was_in_
     drop(admin);
     db.drop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_verification_requests_queues_one_email_a_minute() {
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    let ines = aurora_it::create_user(&admin, "ines@example.fr").await;
+    let mut clients = Vec::new();
+    for _ in 0..12 {
+        clients.push(db.admin().await);
+    }
+    let gate = std::sync::Arc::new(tokio::sync::Barrier::new(clients.len()));
+    let mut tasks = Vec::new();
+    for (i, c) in clients.into_iter().enumerate() {
+        let gate = gate.clone();
+        tasks.push(tokio::spawn(async move {
+            gate.wait().await;
+            let key = format!("email-verification:{ines}:{i}");
+            let r = c
+                .query_one(
+                    "select aurora_private.queue_member_email($1, 'email-verification', '{\"lien\": \"https://x\"}', $2)",
+                    &[&ines, &key],
+                )
+                .await
+                .unwrap();
+            r.get::<_, String>(0)
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.unwrap());
+    }
+    outcomes.sort();
+    assert_eq!(outcomes.iter().filter(|o| *o == "queued").count(), 1, "{outcomes:?}");
+    assert_eq!(outcomes.iter().filter(|o| *o == "too_soon").count(), 11, "{outcomes:?}");
+    let queued: i64 = admin
+        .query_one("select count(*) from email_outbox where template = 'email-verification'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(queued, 1, "one verification email in the outbox");
+    drop(admin);
+    db.drop().await;
+}

@@ -146,7 +146,9 @@ as $$
 declare
     recipient text;
 begin
-    select p.email into recipient from public.profiles p where p.id = p_member;
+    -- her row lock first: parallel requests of hers are decided one after the other, so
+    -- the once-a-minute check below sees what the previous one queued
+    select p.email into recipient from public.profiles p where p.id = p_member for update;
     if recipient is null then
         return 'no_recipient';
     end if;
