@@ -259,6 +259,18 @@ mod tests {
     }
 
     #[test]
+    fn a_lease_shorter_than_twice_the_brevo_timeout_is_refused() {
+        const DB: (&str, &str) = ("DATABASE_URL", "postgres://x@h/db");
+        let err = from(&with_base(&[DB, SECRET, ("AURORA_EMAIL_LEASE_SECONDS", "2"), ("BREVO_TIMEOUT_MS", "1000")])).unwrap_err();
+        assert!(err.to_string().starts_with("AURORA_EMAIL_LEASE_SECONDS is invalid"), "{err}");
+        let ok = from(&with_base(&[DB, SECRET, ("AURORA_EMAIL_LEASE_SECONDS", "3"), ("BREVO_TIMEOUT_MS", "1000")])).unwrap();
+        assert_eq!(ok.email.lease_seconds, 3);
+        let defaults = from(&with_base(&[DB, SECRET])).unwrap();
+        assert_eq!((defaults.email.lease_seconds, defaults.email.retry_horizon.as_secs()), (60, 259_200));
+        assert_eq!((defaults.header_timeout.as_millis(), defaults.max_connections, defaults.max_connections_per_ip), (10_000, None, 64));
+    }
+
+    #[test]
     fn required_secrets_are_named() {
         let err = from(&with_base(&[SECRET])).unwrap_err();
         assert_eq!(err.to_string(), "DATABASE_URL is required but not set");

@@ -88,12 +88,30 @@ create temp table held2 as select id, lease_token from aurora_private.claim_emai
 select is(aurora_private.complete_email((select id from held2), (select lease_token from held2), 'retry', null, 'Brevo 503', 0, 3600),
           'failed', 'past the horizon it fails');
 select alike((select last_error from email_outbox), 'gave up after 3600 s of retries: Brevo 503', 'saying why');
+set local role aurora_edge;
+select throws_ok($$ select aurora_private.requeue_failed('emails') $$, '42501', null,
+                 'the edge cannot requeue (an operator decides what failed for good)');
+reset role;
+select throws_ok($$ select aurora_private.requeue_failed('nope') $$, '22023', null, 'an unknown queue is bad input');
+select is(aurora_private.requeue_failed('emails', array[-1]::bigint[]), 0, 'ids pick the rows: none here');
 select is(aurora_private.requeue_failed('emails'), 1, 'the operator requeues it');
 select is((select status from email_outbox), 'pending', 'it is due again');
 create temp table held3 as select id, lease_token from aurora_private.claim_emails(10, 60);
 select is(aurora_private.complete_email((select id from held3), (select lease_token from held3), 'retry', null, 'Brevo 503', 0, 3600),
           'pending', 'and its horizon counts from the requeue');
 delete from email_outbox;
+-- the same for a contact sync
+delete from brevo_contact_sync;
+insert into brevo_contact_sync (user_id, reason, status, last_error) values (tests.fx('ines'), 'entitlement', 'failed', 'Brevo 400');
+select is(aurora_private.requeue_failed('contact_syncs'), 1, 'a failed contact sync is requeued');
+select is((select status || ' / ' || last_error from brevo_contact_sync), 'pending / requeued; before: Brevo 400',
+          'due again, its history kept');
+create temp table held4 as select id, lease_token from aurora_private.claim_contact_syncs(10, 60);
+select is(aurora_private.complete_contact_sync((select id from held4), gen_random_uuid(), 'done', null, 0, 3600), null,
+          'a contact sync outcome needs the lease token too');
+select is(aurora_private.complete_contact_sync((select id from held4), (select lease_token from held4), 'done', null, 0, 3600),
+          'done', 'the holder records it');
+delete from brevo_contact_sync;
 
 set local role aurora_edge;
 select is(aurora_private.queue_member_email(tests.fx('ines'), 'email-verification', '{"lien": "https://x"}', 'v1'), 'queued',
