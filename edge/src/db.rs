@@ -330,13 +330,14 @@ impl Db {
     /// Records how an attempt at a leased row ended: the one completion path of both queues.
     /// A retry is failed once the row is `horizon` old.
     pub async fn complete(&self, queue: LeasedQueue, lease: Lease, attempt: &Attempt, horizon: Duration) -> Result<RowStatus, DbError> {
-        let done = match queue {
-            LeasedQueue::Emails => "sent",
-            LeasedQueue::ContactSyncs => "done",
+        // the words each queue's completion function takes for success and for "kept locally"
+        let (done, captured) = match queue {
+            LeasedQueue::Emails => ("sent", "captured"),
+            LeasedQueue::ContactSyncs => ("done", "done"),
         };
         let (outcome, message_id, error, retry_in): (&str, Option<&str>, Option<&str>, Duration) = match attempt {
             Attempt::Done(id) => (done, id.as_deref(), None, Duration::ZERO),
-            Attempt::Captured => (if done == "sent" { "captured" } else { "done" }, None, None, Duration::ZERO),
+            Attempt::Captured => (captured, None, None, Duration::ZERO),
             Attempt::Skipped(note) => (done, None, Some(note.as_str()), Duration::ZERO),
             Attempt::Failed(e) => ("failed", None, Some(e.as_str()), Duration::ZERO),
             Attempt::Retry(e, after) => ("retry", None, Some(e.as_str()), *after),

@@ -94,37 +94,37 @@ pub const JWT_SECRET: &str = "super-secret-jwt-token-with-at-least-32-characters
 /// The configuration of a test edge for `db` (its variables, as the process would get them
 /// from its environment): connected as a non-superuser login role inside `aurora_edge`.
 pub async fn edge_env(db: &TestDb, vars: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
-        let admin = connect(&admin_url()).await;
-        admin
-            .batch_execute(
-                "do $$ begin
-                     if not exists (select from pg_roles where rolname = 'aurora_edge_it') then
-                         create role aurora_edge_it login in role aurora_edge;
-                     end if;
-                 exception when duplicate_object or unique_violation then null;
-                 end $$",
-            )
-            .await
-            .unwrap();
-        let url = db.url.replacen("postgres://postgres@", "postgres://aurora_edge_it@", 1);
-        let mut map: std::collections::HashMap<String, String> = [
-            ("DATABASE_URL", url.as_str()),
-            ("AURORA_EDGE_ADDR", "127.0.0.1:0"),
-            ("STRIPE_WEBHOOK_SECRET", "whsec_aurora_it"),
-            ("AURORA_EMAIL_POLL_MS", "50"),
-            ("NEXT_PUBLIC_SUPABASE_URL", "http://127.0.0.1:9"),
-            ("NEXT_PUBLIC_SUPABASE_ANON_KEY", "anon-key-it"),
-            ("SUPABASE_JWT_SECRET", JWT_SECRET),
-            // every test client is 127.0.0.1: rate limits and connection caps have their own tests
-            ("AURORA_AUTH_RATE_BURST", "100000"),
-            ("AURORA_MAX_CONNECTIONS_PER_IP", "100000"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        for (k, v) in vars {
-            map.insert(k.to_string(), v.to_string());
-        }
+    let admin = connect(&admin_url()).await;
+    admin
+        .batch_execute(
+            "do $$ begin
+                 if not exists (select from pg_roles where rolname = 'aurora_edge_it') then
+                     create role aurora_edge_it login in role aurora_edge;
+                 end if;
+             exception when duplicate_object or unique_violation then null;
+             end $$",
+        )
+        .await
+        .unwrap();
+    let url = db.url.replacen("postgres://postgres@", "postgres://aurora_edge_it@", 1);
+    let mut map: std::collections::HashMap<String, String> = [
+        ("DATABASE_URL", url.as_str()),
+        ("AURORA_EDGE_ADDR", "127.0.0.1:0"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_aurora_it"),
+        ("AURORA_EMAIL_POLL_MS", "50"),
+        ("NEXT_PUBLIC_SUPABASE_URL", "http://127.0.0.1:9"),
+        ("NEXT_PUBLIC_SUPABASE_ANON_KEY", "anon-key-it"),
+        ("SUPABASE_JWT_SECRET", JWT_SECRET),
+        // every test client is 127.0.0.1: rate limits and connection caps have their own tests
+        ("AURORA_AUTH_RATE_BURST", "100000"),
+        ("AURORA_MAX_CONNECTIONS_PER_IP", "100000"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in vars {
+        map.insert(k.to_string(), v.to_string());
+    }
     map
 }
 
@@ -176,4 +176,26 @@ pub fn edge_binary() -> std::path::PathBuf {
     let bin = dir.join("aurora-edge");
     assert!(bin.exists(), "build the edge first (cargo test --bins builds it): {}", bin.display());
     bin
+}
+
+/// The edge binary as a process of its own (to kill it, or limit its descriptors), with
+/// `env` as its whole environment; `wrapper` runs it (e.g. `prlimit --nofile=…`).
+pub fn spawn_edge_process(env: &std::collections::HashMap<String, String>, wrapper: &[&str]) -> std::process::Child {
+    let bin = edge_binary();
+    let mut command = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut c = std::process::Command::new(program);
+            c.args(args).arg(&bin);
+            c
+        }
+        None => std::process::Command::new(&bin),
+    };
+    command
+        .env_clear()
+        .envs(env)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the edge binary starts")
 }

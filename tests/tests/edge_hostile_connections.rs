@@ -110,16 +110,7 @@ async fn more_half_open_connections_than_the_edge_has_descriptors_do_not_take_it
                                          ("AURORA_HEADER_TIMEOUT_MS", "3000"), ("AURORA_MAX_CONNECTIONS_PER_IP", "64")])
         .await;
     // a real edge process that may open 256 descriptors at most (soft and hard)
-    let mut edge = std::process::Command::new("prlimit")
-        .arg("--nofile=256:256")
-        .arg(aurora_it::edge_binary())
-        .env_clear()
-        .envs(&env)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut edge = aurora_it::spawn_edge_process(&env, &["prlimit", "--nofile=256:256"]);
     let client = reqwest::Client::builder().timeout(Duration::from_secs(3)).build().unwrap();
     let health = format!("http://{addr}/health");
     let t0 = Instant::now();

@@ -414,14 +414,7 @@ async fn kill_9_of_an_edge_mid_batch_loses_nothing_and_resends_only_what_was_in_
     let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let env = aurora_it::edge_env(&db, &refs).await;
     // a real edge process, killed with SIGKILL while it sends
-    let mut victim = std::process::Command::new(aurora_it::edge_binary())
-        .env_clear()
-        .envs(&env)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut victim = aurora_it::spawn_edge_process(&env, &[]);
     let t0 = std::time::Instant::now();
     while brevo.received_requests().await.unwrap().len() < 12 {
         assert!(t0.elapsed() < Duration::from_secs(20), "the edge process never sent");
