@@ -7,7 +7,9 @@
 --   * roles anon, authenticated, service_role (bypassrls), authenticator (login, noinherit)
 --   * auth.users with GoTrue's current columns, auth.uid(), auth.role(), auth.email(),
 --     auth.jwt() reading PostgREST's request.jwt.claim(s) settings
---   * storage.buckets, storage.objects, storage.foldername()/filename()/extension()
+--   * auth.identities, auth.sessions, auth.refresh_tokens, dropped with their user
+--   * storage.buckets, storage.objects, storage.foldername()/filename()/extension(), and
+--     Storage's guard against deleting its rows from SQL (storage.protect_delete())
 --   * the supabase_realtime publication
 --   * Supabase's default privileges on schema public (everything granted to the API
 --     roles, which is why aurora revokes and grants explicitly)
@@ -99,6 +101,47 @@ create index if not exists users_is_anonymous_idx on auth.users (is_anonymous);
 alter table auth.users enable row level security;
 grant all on auth.users to service_role;
 
+-- What GoTrue keeps beside a user, and drops with her: deleting a user through its admin
+-- API (DELETE /admin/users/{id}) deletes her auth.users row, and her identities and
+-- sessions go by these foreign keys (refresh tokens by their session); signing out with
+-- scope=global deletes her sessions. (GoTrue's refresh_tokens.user_id is text, no key.)
+create table if not exists auth.identities (
+    provider_id text not null,
+    user_id uuid not null references auth.users (id) on delete cascade,
+    identity_data jsonb not null,
+    provider text not null,
+    last_sign_in_at timestamptz,
+    created_at timestamptz,
+    updated_at timestamptz,
+    email text generated always as (lower(identity_data ->> 'email')) stored,
+    id uuid not null default gen_random_uuid() primary key,
+    unique (provider_id, provider)
+);
+create table if not exists auth.sessions (
+    id uuid not null primary key,
+    user_id uuid not null references auth.users (id) on delete cascade,
+    created_at timestamptz,
+    updated_at timestamptz,
+    not_after timestamptz,
+    refreshed_at timestamp,
+    user_agent text,
+    ip inet
+);
+create table if not exists auth.refresh_tokens (
+    instance_id uuid,
+    id bigserial primary key,
+    token varchar(255) unique,
+    user_id varchar(255),
+    revoked boolean,
+    created_at timestamptz,
+    updated_at timestamptz,
+    parent varchar(255),
+    session_id uuid references auth.sessions (id) on delete cascade
+);
+alter table auth.identities enable row level security;
+alter table auth.sessions enable row level security;
+alter table auth.refresh_tokens enable row level security;
+
 -- PostgREST sets request.jwt.claims (json) per request; older versions set
 -- request.jwt.claim.<name>. These are Supabase's definitions.
 create or replace function auth.uid() returns uuid
@@ -178,6 +221,29 @@ create index if not exists name_prefix_search on storage.objects (name text_patt
 alter table storage.buckets enable row level security;
 alter table storage.objects enable row level security;
 grant all on storage.buckets, storage.objects to anon, authenticated, service_role;
+
+-- Storage forbids deleting its rows from SQL, even as postgres: the files would stay in the
+-- object store. A statement trigger refuses (42501) unless the transaction set
+-- storage.allow_delete_query, as the Storage API does when it deletes an object's bytes
+-- and then its row (RLS still decides which rows). Supabase's own definition.
+create or replace function storage.protect_delete() returns trigger
+language plpgsql
+as $$
+begin
+    if coalesce(current_setting('storage.allow_delete_query', true), 'false') <> 'true' then
+        raise exception 'Direct deletion from storage tables is not allowed. Use the Storage API instead.'
+            using hint = 'This prevents accidental data loss from orphaned objects.',
+                  errcode = '42501';
+    end if;
+    return null;
+end
+$$;
+drop trigger if exists protect_buckets_delete on storage.buckets;
+create trigger protect_buckets_delete before delete on storage.buckets
+    for each statement execute function storage.protect_delete();
+drop trigger if exists protect_objects_delete on storage.objects;
+create trigger protect_objects_delete before delete on storage.objects
+    for each statement execute function storage.protect_delete();
 
 create or replace function storage.foldername(name text) returns text[]
 language plpgsql immutable

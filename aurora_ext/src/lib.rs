@@ -59,6 +59,7 @@ extension_sql_file!(
 );
 extension_sql_file!("email/schema.sql", name = "email_schema", requires = ["platform_schema"]);
 extension_sql_file!("billing/schema.sql", name = "billing_schema", requires = ["email_schema"]);
+extension_sql_file!("privacy/schema.sql", name = "privacy_schema", requires = ["billing_schema", aurora_private]);
 extension_sql_file!(
     "salons/security.sql",
     name = "salons_security",
@@ -137,6 +138,11 @@ extension_sql_file!(
     requires = ["courses_api", billing::apply_stripe_event]
 );
 extension_sql_file!("email/api.sql", name = "email_api", requires = ["billing_security"]);
+extension_sql_file!(
+    "privacy/api.sql",
+    name = "privacy_api",
+    requires = ["email_api", privacy::redact_stripe_payload]
+);
 extension_sql_file!("platform/finalize.sql", name = "finalize", finalize);
 
 #[cfg(test)]

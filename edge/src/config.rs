@@ -60,6 +60,13 @@ pub struct Config {
     pub header_timeout: Duration,
     pub max_connections: Option<usize>,
     pub max_connections_per_ip: usize,
+    /// Erasure's calls to Stripe's API: `STRIPE_SECRET_KEY` (the seed's variable; without
+    /// it an erasure's Stripe step waits, saying so) and `STRIPE_API_URL`
+    /// (https://api.stripe.com). `AURORA_THIRD_PARTY_TIMEOUT_MS` (10000): each request of
+    /// an erasure or export to Stripe, Brevo, Storage or GoTrue.
+    pub stripe_secret_key: Option<SecretString>,
+    pub stripe_api_url: String,
+    pub third_party_timeout: Duration,
 }
 
 /// Brevo and the outbox worker. Without `BREVO_API_KEY` emails are captured (kept as
@@ -218,6 +225,12 @@ impl Config {
                 Some(_) => Some(number("AURORA_MAX_CONNECTIONS", 0)?.clamp(1, 1_000_000) as usize),
             },
             max_connections_per_ip: number("AURORA_MAX_CONNECTIONS_PER_IP", 64)?.clamp(1, 1_000_000) as usize,
+            stripe_secret_key: non_empty("STRIPE_SECRET_KEY").map(Into::into),
+            stripe_api_url: non_empty("STRIPE_API_URL")
+                .unwrap_or_else(|| "https://api.stripe.com".into())
+                .trim_end_matches('/')
+                .to_string(),
+            third_party_timeout: Duration::from_millis(number("AURORA_THIRD_PARTY_TIMEOUT_MS", 10_000)?.clamp(100, 120_000)),
             email,
             supabase_url,
             supabase_anon_key: supabase_anon_key.into(),

@@ -434,3 +434,54 @@ pub struct ContactSync {
     pub entitlement: String,
     pub attempts: i32,
 }
+
+/// One step of an erasure, claimed under a lease (aurora_private.claim_erasure_step).
+#[derive(Debug, Clone)]
+pub struct ErasureStep {
+    pub user_id: uuid::Uuid,
+    pub step: String,
+    pub attempts: i32,
+    pub token: uuid::Uuid,
+    pub input: serde_json::Value,
+}
+
+impl Db {
+    pub async fn claim_erasure_step(&self, lease_seconds: i32) -> Result<Option<ErasureStep>, DbError> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_opt(
+                "select user_id, step, attempts, lease_token, input from aurora_private.claim_erasure_step($1)",
+                &[&lease_seconds],
+            )
+            .await?;
+        Ok(row.map(|r| {
+            let Json(input): Json<serde_json::Value> = r.get(4);
+            ErasureStep { user_id: r.get(0), step: r.get(1), attempts: r.get(2), token: r.get(3), input }
+        }))
+    }
+
+    /// Records a step's outcome: `Ok(result)` done, `Err((error, retry_in))` again later.
+    /// None when the lease was lost (another edge holds the step now).
+    pub async fn complete_erasure_step(
+        &self,
+        step: &ErasureStep,
+        outcome: &Result<serde_json::Value, (String, Duration)>,
+    ) -> Result<Option<String>, DbError> {
+        let (kind, result, error, retry_ms) = match outcome {
+            Ok(v) => ("done", Some(Json(v)), None, 0i32),
+            Err((e, after)) => ("retry", None, Some(e.as_str()), after.as_millis().min(i32::MAX as u128) as i32),
+        };
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_one(
+                "select aurora_private.complete_erasure_step($1, $2, $3, $4, $5, $6, $7)",
+                &[&step.user_id, &step.step, &step.token, &kind, &result, &error, &retry_ms],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+}

@@ -62,6 +62,7 @@ impl From<crate::db::DbError> for AppError {
             "23503" | "23505" => StatusCode::CONFLICT,
             "42883" | "42P01" => StatusCode::NOT_FOUND,
             "P0001" => StatusCode::BAD_REQUEST,
+            "P0002" => StatusCode::NOT_FOUND,
             c if c.starts_with("PT") => c[2..].parse::<u16>().ok().and_then(|n| StatusCode::from_u16(n).ok())
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             c if c.starts_with("08") || c.starts_with("53") || c.starts_with("57P") => StatusCode::SERVICE_UNAVAILABLE,

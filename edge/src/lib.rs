@@ -3,12 +3,15 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod email;
+pub mod erasure;
 pub mod limits;
 pub mod error;
 pub mod routes;
 pub mod serve;
+pub mod storage;
 pub mod stripe;
 pub mod telemetry;
+pub mod third_party;
 
 use axum::Router;
 use std::future::Future;
@@ -23,12 +26,16 @@ pub struct AppState {
     pub config: std::sync::Arc<config::Config>,
     pub gotrue: auth::gotrue::GoTrue,
     pub jwks: auth::Jwks,
+    /// Supabase Storage and Brevo, for a member's export.
+    pub storage: storage::Storage,
+    pub brevo: Option<email::brevo::Brevo>,
 }
 
 pub struct App {
     listener: TcpListener,
     router: Router,
     worker: Option<email::Worker>,
+    erasure: Option<erasure::Worker>,
     limits: serve::Limits,
 }
 
@@ -62,8 +69,24 @@ impl App {
         )
         .map_err(std::io::Error::other)?;
         let jwks = auth::Jwks::new(config.supabase_jwks_url.clone());
-        let state = AppState { db, config: std::sync::Arc::new(config), gotrue, jwks };
-        Ok(App { listener, router: router(state), worker, limits })
+        let storage = storage::Storage::new(&config.supabase_url, config.supabase_service_role_key.clone(), config.third_party_timeout)
+            .map_err(std::io::Error::other)?;
+        let brevo = match &config.email.brevo_api_key {
+            Some(key) => Some(
+                email::brevo::Brevo::new(&config.email.brevo_api_url, key.clone(), config.third_party_timeout)
+                    .map_err(std::io::Error::other)?,
+            ),
+            None => None,
+        };
+        let config = std::sync::Arc::new(config);
+        // the erasure worker runs where the email worker does (AURORA_EMAIL_WORKER)
+        let erasure = if config.email.worker {
+            Some(erasure::Worker::new(db.clone(), gotrue.clone(), config.clone()).map_err(std::io::Error::other)?)
+        } else {
+            None
+        };
+        let state = AppState { db, config, gotrue, jwks, storage, brevo };
+        Ok(App { listener, router: router(state), worker, erasure, limits })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -74,6 +97,7 @@ impl App {
     /// in flight finish.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let erasure = self.erasure.map(|w| tokio::spawn(w.run(stop_rx.clone())));
         let worker = self.worker.map(|w| tokio::spawn(w.run(stop_rx)));
         let result = serve::serve(self.listener, self.router, self.limits, async move {
             shutdown.await;
@@ -83,13 +107,16 @@ impl App {
         if let Some(worker) = worker {
             let _ = worker.await;
         }
+        if let Some(erasure) = erasure {
+            let _ = erasure.await;
+        }
         result
     }
 }
 
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
-    let auth = limits::rate_limited(routes::auth::router().merge(routes::member::router()), &config);
+    let auth = limits::rate_limited(routes::auth::router().merge(routes::member::router()).merge(routes::account::router()), &config);
     let mut app = Router::new()
         .merge(routes::health::router())
         .merge(routes::stripe::router())

@@ -1,6 +1,8 @@
-//! Stripe webhook signatures, as Stripe documents them: the `Stripe-Signature` header
-//! carries `t=<unix time>` and one or more `v1=<hex HMAC-SHA256>` of `"{t}.{raw body}"`
-//! keyed with the endpoint secret. Any `v1` may match (secret rotation); comparison is
+//! Stripe: webhook signatures (below), and the API calls erasure makes (`StripeApi`, at the end).
+//!
+//! Signatures, as Stripe documents them: the `Stripe-Signature` header carries
+//! `t=<unix time>` and one or more `v1=<hex HMAC-SHA256>` of `"{t}.{raw body}"` keyed with
+//! the endpoint secret. Any `v1` may match (secret rotation); comparison is
 //! constant time; a timestamp more than `tolerance` seconds away is refused (replays).
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -143,5 +145,53 @@ mod tests {
             hex::encode(m.finalize().into_bytes()),
             "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
         );
+    }
+}
+
+/// Stripe's API with the secret key (`STRIPE_SECRET_KEY`), for erasure: a subscription's
+/// state, canceling it, deleting a customer.
+#[derive(Clone)]
+pub struct StripeApi {
+    http: reqwest::Client,
+    base: String,
+    key: Option<secrecy::SecretString>,
+}
+
+impl StripeApi {
+    pub fn new(base: &str, key: Option<secrecy::SecretString>, timeout: std::time::Duration) -> Result<StripeApi, String> {
+        let http = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).build().map_err(|e| e.to_string())?;
+        Ok(StripeApi { http, base: format!("{base}/v1"), key })
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, String> {
+        use secrecy::ExposeSecret;
+        let key = self.key.as_ref().ok_or("STRIPE_SECRET_KEY is not set")?;
+        Ok(self.http.request(method, format!("{}{path}", self.base)).bearer_auth(key.expose_secret()))
+    }
+
+    async fn call(&self, what: &str, method: reqwest::Method, path: &str) -> crate::third_party::Answer {
+        match self.request(method, path) {
+            Ok(r) => crate::third_party::send(what, r).await,
+            Err(e) => crate::third_party::Answer::Retry(e),
+        }
+    }
+
+    /// `GET /v1/subscriptions/{id}`.
+    pub async fn subscription(&self, id: &str) -> crate::third_party::Answer {
+        let path = format!("/subscriptions/{}", crate::third_party::segment(id));
+        self.call("Stripe subscription", reqwest::Method::GET, &path).await
+    }
+
+    /// `DELETE /v1/subscriptions/{id}`: canceled at once (no proration, no final invoice).
+    pub async fn cancel_subscription(&self, id: &str) -> crate::third_party::Answer {
+        let path = format!("/subscriptions/{}", crate::third_party::segment(id));
+        self.call("Stripe cancel subscription", reqwest::Method::DELETE, &path).await
+    }
+
+    /// `DELETE /v1/customers/{id}`: Stripe deletes the customer (and cancels any
+    /// subscription left); invoices and payments stay in Stripe's records.
+    pub async fn delete_customer(&self, id: &str) -> crate::third_party::Answer {
+        let path = format!("/customers/{}", crate::third_party::segment(id));
+        self.call("Stripe delete customer", reqwest::Method::DELETE, &path).await
     }
 }

@@ -46,6 +46,10 @@ select lives_ok(format($$ insert into storage.objects (bucket_id, name) values (
 select is((select count(*)::int from storage.objects where bucket_id in ('avatars', 'covers')), 3,
           'she lists her own files only (avatar, cover, album), not another member''s');
 update storage.objects set name = tests.fx('claire') || '/stolen.png' where name like tests.fx('ines') || '/%';
+select throws_ok($$ delete from storage.objects where name like tests.fx('claire') || '/%' $$, '42501', null,
+                 'Storage forbids deleting its rows from SQL, even one''s own (the bytes would stay)');
+-- what the Storage API does for her: the setting, then the delete under her policies
+select set_config('storage.allow_delete_query', 'true', true);
 delete from storage.objects where name like tests.fx('ines') || '/%';
 
 select tests.act_as('ines');

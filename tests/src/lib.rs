@@ -2,6 +2,8 @@
 //! the Supabase environment and the extension, and sessions that act as a user the way
 //! PostgREST does.
 use tokio_postgres::{Client, NoTls};
+
+pub mod fakes;
 use uuid::Uuid;
 
 const SUPABASE_ENV: &str = include_str!("../../sql/supabase_env.sql");

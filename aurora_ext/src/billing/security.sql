@@ -92,6 +92,10 @@ begin
                                   hashtext(coalesce(aurora_private.stripe_event_customer(event),
                                                     event #>> '{data,object,id}', event ->> 'id')));
     begin
+        -- her customer was erased: recorded redacted, applied to nothing (privacy/api.sql)
+        if aurora_private.stripe_customer_erased(aurora_private.stripe_event_customer(event)) then
+            return aurora_private.record_erased_customer_event(event);
+        end if;
         return aurora_private.apply_stripe_event_core(event);
     exception when data_exception or integrity_constraint_violation then
         reason := format('%s: %s', sqlstate, sqlerrm);

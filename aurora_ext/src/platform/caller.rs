@@ -28,20 +28,44 @@ pub enum Caller {
 impl Caller {
     pub fn current() -> Caller {
         // one kept plan on the hot path; the roles catalogue only when there is no subject
-        let (role, uid) = Spi::connect_mut(|client| {
+        let (caller, erased) = Self::identity();
+        if erased {
+            crate::platform::error::raise(
+                PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+                "this account is being erased",
+                None,
+                Some("Ce compte est en cours de suppression."),
+            );
+        }
+        caller
+    }
+
+    /// The caller, without refusing a member whose erasure has started: for the erasure's
+    /// own entry, which answers her again with its state.
+    pub fn current_even_if_erased() -> Caller {
+        Self::identity().0
+    }
+
+    /// The caller, and whether she is a member whose erasure has started (from then on her
+    /// token opens nothing: privacy/api.sql). One kept statement: the erasure probe is a
+    /// primary-key lookup in a table that holds only the erased.
+    fn identity() -> (Caller, bool) {
+        let (role, uid, erased) = Spi::connect_mut(|client| {
             let t = run_kept(
                 client,
                 text_plan_slot!(),
-                "select current_setting('role'), auth.uid()",
+                "select current_setting('role'), auth.uid(),
+                        exists (select from aurora_private.erasures e where e.user_id = auth.uid())",
                 &[])
                 .unwrap_or_else(|e| error!("aurora: cannot read the request identity: {e}"));
             let r = t.first();
             (
                 r.get::<String>(1).ok().flatten().unwrap_or_default(),
                 r.get::<pgrx::Uuid>(2).ok().flatten(),
+                r.get::<bool>(3).ok().flatten().unwrap_or(false),
             )
         });
-        match (role.as_str(), uid) {
+        let caller = match (role.as_str(), uid) {
             ("service_role", _) => Caller::Service,
             ("anon", _) => Caller::Anon,
             ("authenticated", Some(uid)) => Caller::User(uid),
@@ -50,6 +74,7 @@ impl Caller {
             (_, Some(uid)) => Caller::User(uid),
             (_, None) if privileged_session() => Caller::Service,
             _ => Caller::Anon,
-        }
+        };
+        (caller, erased && matches!(caller, Caller::User(_)))
     }
 }

@@ -134,8 +134,12 @@ grant execute on function
     aurora_private.email_outbox_stats(), aurora_private.queue_member_email(uuid, text, jsonb, text),
     aurora_private.claim_contact_syncs(integer, integer),
     aurora_private.complete_contact_sync(bigint, uuid, text, text, integer, integer),
-    aurora_private.renew_lease(text, bigint, uuid, integer)
+    aurora_private.renew_lease(text, bigint, uuid, integer),
+    aurora_private.claim_erasure_step(integer),
+    aurora_private.complete_erasure_step(uuid, text, uuid, text, jsonb, text, integer)
     to aurora_edge;
+-- erasure: a member starts hers (delete_my_account()); service_role anyone's
+grant execute on function erase_member(uuid) to service_role;
 grant usage on schema aurora_private to aurora_edge;
 grant execute on function queue_subscription_reminders(integer) to service_role;
 
@@ -170,6 +174,8 @@ select pg_catalog.pg_extension_config_dump('stripe_events', '');
 select pg_catalog.pg_extension_config_dump('subscriptions', '');
 select pg_catalog.pg_extension_config_dump('brevo_contact_sync', '');
 select pg_catalog.pg_extension_config_dump('brevo_contact_sync_id_seq', '');
+select pg_catalog.pg_extension_config_dump('aurora_private.erasures', '');
+select pg_catalog.pg_extension_config_dump('aurora_private.erasure_steps', '');
 
 -- Realtime -----------------------------------------------------------------------------
 -- Supabase Realtime applies RLS to inserts and updates, not to deletes: a DELETE event goes
@@ -228,14 +234,17 @@ begin
     create policy aurora_own_folder_select on storage.objects for select to authenticated
         using (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
                and (storage.foldername(objects.name))[1] = (select auth.uid())::text);
+    -- writing needs her profile: an account being erased has none, and uploads nothing more
     create policy aurora_own_folder_insert on storage.objects for insert to authenticated
         with check (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
-                    and (storage.foldername(objects.name))[1] = (select auth.uid())::text);
+                    and (storage.foldername(objects.name))[1] = (select auth.uid())::text
+                    and exists (select from public.profiles p where p.id = (select auth.uid())));
     create policy aurora_own_folder_update on storage.objects for update to authenticated
         using (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
                and (storage.foldername(objects.name))[1] = (select auth.uid())::text)
         with check (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
-                    and (storage.foldername(objects.name))[1] = (select auth.uid())::text);
+                    and (storage.foldername(objects.name))[1] = (select auth.uid())::text
+                    and exists (select from public.profiles p where p.id = (select auth.uid())));
     create policy aurora_own_folder_delete on storage.objects for delete to authenticated
         using (bucket_id in ('avatars', 'covers') and public.storage_path_is_normal(objects.name)
                and (storage.foldername(objects.name))[1] = (select auth.uid())::text);

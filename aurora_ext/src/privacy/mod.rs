@@ -49,68 +49,135 @@ fn export_my_data() -> JsonB {
                                             from public.user_progress_history h where h.user_id = $1), '[]'),
             'emails', coalesce((select jsonb_agg(jsonb_build_object('template', o.template, 'status', o.status,
                                    'created_at', o.created_at, 'sent_at', o.sent_at) order by o.created_at)
-                                  from public.email_outbox o where o.user_id = $1), '[]'))",
+                                  from public.email_outbox o where o.user_id = $1), '[]'),
+            'invitations_received', coalesce((select jsonb_agg(to_jsonb(i) - 'token_hash' order by i.created_at)
+                                                from public.salon_invitations i
+                                               where i.invitee_id = $1
+                                                  or lower(i.invitee_email) in (select lower(email) from auth.users where id = $1
+                                                                                union select lower(email) from public.profiles where id = $1)), '[]'),
+            'join_attempts', coalesce((select jsonb_agg(a.attempted_at order by a.attempted_at)
+                                         from public.salon_join_attempts a where a.user_id = $1), '[]'),
+            'subscriptions', coalesce((select jsonb_agg(to_jsonb(s) - 'user_id' order by s.started_at nulls last, s.id)
+                                         from public.subscriptions s where s.user_id = $1), '[]'),
+            'payments', coalesce((select jsonb_agg(jsonb_build_object(
+                                      'invoice', e.object_id, 'event', e.type, 'at', e.created,
+                                      'amount_paid', (e.payload #>> '{data,object,amount_paid}')::numeric,
+                                      'amount_due', (e.payload #>> '{data,object,amount_due}')::numeric,
+                                      'currency', e.payload #>> '{data,object,currency}',
+                                      'status', e.payload #>> '{data,object,status}') order by e.created, e.id)
+                                    from public.stripe_events e
+                                   where e.user_id = $1 and e.type like 'invoice.%'
+                                     and jsonb_typeof(e.payload #> '{data,object,amount_paid}') = 'number'
+                                     and jsonb_typeof(e.payload #> '{data,object,amount_due}') = 'number'), '[]'),
+            'stripe_events', coalesce((select jsonb_agg(jsonb_build_object('id', e.id, 'type', e.type, 'created', e.created,
+                                           'status', e.status, 'customer', e.customer_id, 'object', e.object_id)
+                                           order by e.created, e.id)
+                                         from public.stripe_events e where e.user_id = $1), '[]'),
+            'files', coalesce((select jsonb_agg(jsonb_build_object('bucket', o.bucket_id, 'name', o.name,
+                                   'size', o.metadata -> 'size', 'mimetype', o.metadata ->> 'mimetype',
+                                   'created_at', o.created_at) order by o.bucket_id, o.name)
+                                 from storage.objects o
+                                where o.owner = $1 or o.owner_id = $1::text
+                                   or (storage.foldername(o.name))[1] = $1::text), '[]'))",
         &[me.into()],
     )
     .unwrap_or_else(|e| error!("aurora: export_my_data: {e}"))
     .unwrap_or_else(|| error!("aurora: export_my_data returned nothing"))
 }
 
-/// Erases the caller's account. Her messages and reactions are deleted, not anonymised:
-/// what she wrote is her personal data (replies to her messages stay, without their
-/// reference). Salons she owns pass to their senior moderator or member, or are archived
-/// when she was alone. Then the auth.users row goes, and every row keyed to it with it.
+/// Starts the erasure of the caller's account (privacy/api.sql says what happens, in the
+/// database at once and outside it through the edge) and answers its state; asked again,
+/// answers the state of the erasure already started. Her token opens nothing else from now.
 #[pg_extern(volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn delete_my_account() -> JsonB {
-    let me = require_user_or_raise();
-    let salons = crate::platform::spi::get_one!(JsonB, 
-        "with owned as (
-             select s.id,
-                    (select m.user_id from public.salon_members m
-                      where m.salon_id = s.id and m.user_id <> $1
-                      order by (m.role = 'moderator') desc, m.joined_at, m.user_id limit 1) as heir
-               from public.salons s where s.owner_id = $1
-         ), handed as (
-             update public.salon_members m set role = 'owner'
-               from owned where m.salon_id = owned.id and m.user_id = owned.heir
-         ), moved as (
-             update public.salons s
-                set owner_id = owned.heir, is_active = s.is_active and owned.heir is not null
-               from owned where s.id = owned.id
-         )
-         select coalesce(jsonb_agg(jsonb_build_object('salon_id', id, 'new_owner', heir)), '[]') from owned",
-        &[me.into()],
-    )
-    .unwrap_or_else(|e| error!("aurora: delete_my_account: {e}"))
-    .unwrap_or(JsonB(serde_json::json!([])));
-    let removed_files = crate::platform::spi::get_one!(i64, 
-        "with d as (
-             delete from storage.objects
-              where bucket_id in ('avatars', 'covers') and name like $1::text || '/%'
-             returning 1
-         ) select count(*) from d",
-        &[me.into()],
-    )
-    .ok()
-    .flatten()
-    .unwrap_or(0);
-    let auth_deleted = crate::platform::spi::get_one!(i64, 
-        "with d as (delete from auth.users where id = $1 returning 1) select count(*) from d",
-        &[me.into()],
-    )
-    .unwrap_or_else(|e| {
-        raise(
+    let me = match crate::platform::caller::Caller::current_even_if_erased() {
+        crate::platform::caller::Caller::User(uid) => uid,
+        _ => raise(
             PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-            "aurora cannot delete auth.users here",
-            Some(e.to_string()),
-            Some("La suppression du compte doit passer par l'administration."),
-        )
-    });
-    JsonB(serde_json::json!({
-        "deleted": auth_deleted == Some(1),
-        "salons_handed_over": salons.0,
-        "files_removed": removed_files,
-    }))
+            "sign in first",
+            None,
+            Some("Connectez-vous pour continuer."),
+        ),
+    };
+    crate::platform::spi::get_one!(JsonB, "select aurora_private.start_erasure($1, 'member')", &[me.into()])
+        .unwrap_or_else(|e| error!("aurora: delete_my_account: {e}"))
+        .unwrap_or_else(|| error!("aurora: start_erasure answered nothing"))
 }
 
+/// Keys of a Stripe object that hold a person's data (name, contact, address, payment
+/// details, what links the object to her account): their values go.
+const PERSONAL_KEYS: [&str; 19] = [
+    "email", "name", "phone", "address", "shipping", "customer_email", "customer_name", "customer_phone",
+    "customer_address", "customer_shipping", "customer_tax_ids", "billing_details", "customer_details",
+    "receipt_email", "client_reference_id", "metadata", "payment_method_details", "card", "tax_ids",
+];
+
+/// A Stripe payload with her personal data taken out: the values of `PERSONAL_KEYS` become
+/// null, and any other text that contains one of `identifiers` (her id, addresses, names;
+/// compared without case) becomes "[erased]". Ids, amounts, currencies, statuses and dates
+/// stay: the accounting record (README, "Retention").
+#[pg_extern(schema = "aurora_private", immutable, parallel_safe)]
+fn redact_stripe_payload(payload: JsonB, identifiers: Vec<Option<String>>) -> JsonB {
+    let needles: Vec<String> = identifiers
+        .into_iter()
+        .flatten()
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| s.chars().count() >= 3)
+        .collect();
+    JsonB(redact(payload.0, &needles))
+}
+
+fn redact(value: serde_json::Value, needles: &[String]) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    if PERSONAL_KEYS.contains(&k.as_str()) && !v.is_null() {
+                        (k, Value::Null)
+                    } else {
+                        let v = redact(v, needles);
+                        (k, v)
+                    }
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| redact(v, needles)).collect()),
+        Value::String(s) => {
+            let lower = s.to_lowercase();
+            if needles.iter().any(|n| lower.contains(n.as_str())) {
+                Value::String("[erased]".into())
+            } else {
+                Value::String(s)
+            }
+        }
+        other => other,
+    }
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use super::redact;
+    use pgrx::prelude::*;
+    use serde_json::json;
+
+    #[pg_test]
+    fn redaction_keeps_the_accounting_record() {
+        let needles = vec!["ines@example.fr".to_string(), "inès martin".to_string()];
+        let out = redact(
+            json!({"id": "in_1", "amount_paid": 1999, "customer": "cus_1", "customer_email": "ines@example.fr",
+                   "lines": {"data": [{"description": "1 × Premium", "metadata": {"user_id": "x"}}]},
+                   "footer": "Merci Inès Martin", "customer_details": {"email": "a@b.c"}}),
+            &needles,
+        );
+        assert_eq!(out["amount_paid"], 1999);
+        assert_eq!(out["customer"], "cus_1");
+        assert!(out["customer_email"].is_null());
+        assert!(out["customer_details"].is_null());
+        assert!(out["lines"]["data"][0]["metadata"].is_null());
+        assert_eq!(out["lines"]["data"][0]["description"], "1 × Premium");
+        assert_eq!(out["footer"], "[erased]");
+    }
+}

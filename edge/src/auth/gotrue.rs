@@ -11,6 +11,7 @@ use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use std::time::Duration;
+use crate::third_party::{segment, Answer};
 
 pub const MAX_CHUNK_SIZE: usize = 3180;
 pub const COOKIE_MAX_AGE: u64 = 400 * 24 * 60 * 60;
@@ -140,6 +141,47 @@ impl GoTrue {
             json!({ "type": "magiclink", "email": email, "redirect_to": redirect_to }),
         )
         .await
+    }
+}
+
+/// GoTrue's admin API and logout, for erasure (answers classified by `third_party`).
+impl GoTrue {
+    fn admin(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, String> {
+        let key = self.service_key.as_ref().ok_or("SUPABASE_SERVICE_ROLE_KEY is not set")?;
+        Ok(self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("apikey", key.expose_secret())
+            .bearer_auth(key.expose_secret()))
+    }
+
+    /// Signs her out everywhere: `POST /logout?scope=global` with her own access token
+    /// (GoTrue deletes all her sessions, so no refresh token works any more).
+    pub async fn sign_out_everywhere(&self, access_token: &str) -> Answer {
+        let request = self
+            .http
+            .post(format!("{}/logout?scope=global", self.base))
+            .header("apikey", self.anon_key.expose_secret())
+            .bearer_auth(access_token);
+        crate::third_party::send("GoTrue logout", request).await
+    }
+
+    /// Bans her (`PUT /admin/users/{id}`, `ban_duration`): no sign-in and no token refresh
+    /// while her erasure runs. A 404 means she is gone already.
+    pub async fn ban(&self, user_id: &str) -> Answer {
+        match self.admin(reqwest::Method::PUT, &format!("/admin/users/{}", segment(user_id))) {
+            Ok(r) => crate::third_party::send("GoTrue ban", r.json(&json!({ "ban_duration": "876000h" }))).await,
+            Err(e) => Answer::Retry(e),
+        }
+    }
+
+    /// Deletes her user for good (`DELETE /admin/users/{id}`, not a soft delete); her
+    /// identities and sessions go with it.
+    pub async fn delete_user(&self, user_id: &str) -> Answer {
+        match self.admin(reqwest::Method::DELETE, &format!("/admin/users/{}", segment(user_id))) {
+            Ok(r) => crate::third_party::send("GoTrue delete user", r.json(&json!({ "should_soft_delete": false }))).await,
+            Err(e) => Answer::Retry(e),
+        }
     }
 }
 

@@ -23,6 +23,8 @@ pub mod gotrue;
 pub struct Member {
     pub id: String,
     pub claims: Value,
+    /// The access token itself (GoTrue's logout takes it).
+    pub token: String,
 }
 
 /// The project's public keys, cached.
@@ -111,7 +113,7 @@ fn member_from(claims: Value) -> Result<Member, AppError> {
     if id.len() != 36 || id.chars().filter(|c| *c == '-').count() != 4 {
         return Err(AppError::Unauthorized("token subject is not a user id".into()));
     }
-    Ok(Member { id, claims })
+    Ok(Member { id, claims, token: String::new() })
 }
 
 /// Verifies an HS256 token with the project's secret.
@@ -158,6 +160,8 @@ impl FromRequestParts<AppState> for Member {
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(|| AppError::Unauthorized("missing bearer token".into()))?;
-        verify(token.trim(), state).await
+        let mut member = verify(token.trim(), state).await?;
+        member.token = token.trim().to_string();
+        Ok(member)
     }
 }

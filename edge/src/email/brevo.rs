@@ -5,9 +5,6 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-/// Everything but RFC 3986's unreserved characters is escaped in a path segment.
-const PATH_SEGMENT: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 #[derive(Clone)]
 pub struct Brevo {
@@ -51,7 +48,7 @@ impl Brevo {
             return r;
         }
         // the address as a path segment (its @ becomes %40, as Brevo's examples show)
-        let encoded = percent_encoding::utf8_percent_encode(email, PATH_SEGMENT).to_string();
+        let encoded = crate::third_party::segment(email);
         self.call(self.http.put(format!("{base}/contacts/{encoded}")).json(&json!({ "unlinkListIds": others }))).await
     }
 
@@ -74,6 +71,29 @@ impl Brevo {
             Err(e) if e.is_timeout() => Delivery::Retry("Brevo timed out".into(), None),
             Err(e) => Delivery::Retry(format!("Brevo unreachable: {e}"), None),
         }
+    }
+
+    /// Deletes her contact (`DELETE /v3/contacts/{email}`); a 404 means there is none.
+    pub async fn delete_contact(&self, email: &str) -> crate::third_party::Answer {
+        let base = self.url.trim_end_matches("/smtp/email");
+        let request = self
+            .http
+            .delete(format!("{base}/contacts/{}", crate::third_party::segment(email)))
+            .header("api-key", self.key.expose_secret())
+            .header("accept", "application/json");
+        crate::third_party::send("Brevo delete contact", request).await
+    }
+
+    /// Her contact as Brevo holds it (`GET /v3/contacts/{email}`): lists, blocklisting,
+    /// attributes; a 404 means there is none.
+    pub async fn contact(&self, email: &str) -> crate::third_party::Answer {
+        let base = self.url.trim_end_matches("/smtp/email");
+        let request = self
+            .http
+            .get(format!("{base}/contacts/{}", crate::third_party::segment(email)))
+            .header("api-key", self.key.expose_secret())
+            .header("accept", "application/json");
+        crate::third_party::send("Brevo contact", request).await
     }
 
     pub fn new(base_url: &str, key: SecretString, timeout: Duration) -> Result<Brevo, String> {
