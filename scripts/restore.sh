@@ -14,6 +14,9 @@ if [ "$bare" = "--bare" ]; then
 fi
 "${psql[@]}" -f "$dir/schema.sql"
 # CREATE EXTENSION seeded its storage buckets and default settings; the dump carries both.
-"${psql[@]}" -c "delete from storage.buckets where id in ('avatars', 'salon-avatars', 'covers')" -c "delete from aurora_settings"
+# (Storage forbids deleting its rows from SQL unless the session says it knows there are no
+# files behind them: these buckets were created a moment ago and hold none.)
+"${psql[@]}" -c "set storage.allow_delete_query = 'true'" \
+    -c "delete from storage.buckets where id in ('avatars', 'salon-avatars', 'covers')" -c "delete from aurora_settings"
 PGOPTIONS="-c session_replication_role=replica" "${psql[@]}" -1 -f "$dir/data.sql" >/dev/null
 echo "restored $dir into $db"
