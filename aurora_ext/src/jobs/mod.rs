@@ -58,6 +58,7 @@ pub extern "C-unwind" fn aurora_sweep_worker_main(_arg: pg_sys::Datum) {
         .unwrap_or_else(|| "postgres".to_string());
     BackgroundWorker::connect_worker_to_spi(Some(&database), None);
     let mut mismatch_logged = false;
+    let mut read_only_logged = false;
     loop {
         let interval = SWEEP_INTERVAL.get();
         // while off, look again every 10 s (a SIGHUP wakes it at once)
@@ -79,7 +80,27 @@ pub extern "C-unwind" fn aurora_sweep_worker_main(_arg: pg_sys::Datum) {
         if SWEEP_INTERVAL.get() <= 0 {
             continue;
         }
+        // A hot standby (or a primary made read-only, as failover tools do while they demote
+        // it) takes no writes: wait quietly, saying so once, and sweep again once promoted.
+        // SAFETY: a plain read of shared state, valid outside a transaction.
+        if unsafe { pg_sys::RecoveryInProgress() } {
+            if !read_only_logged {
+                log!("aurora: the presence worker waits: this server is a standby (it sweeps once promoted)");
+                read_only_logged = true;
+            }
+            continue;
+        }
         let installed = BackgroundWorker::transaction(|| {
+            let read_only = Spi::connect(|c| {
+                c.select("select current_setting('transaction_read_only') = 'on'", Some(1), &[])
+                    .and_then(|t| t.first().get_one::<bool>())
+            })
+            .ok()
+            .flatten()
+            .unwrap_or(false);
+            if read_only {
+                return None;
+            }
             let installed = Installed::read();
             if installed == Installed::ThisRelease {
                 let swept = crate::profiles::presence::sweep();
@@ -98,8 +119,16 @@ pub extern "C-unwind" fn aurora_sweep_worker_main(_arg: pg_sys::Datum) {
                     log!("aurora: {swept} members went offline, {folded} salon counters folded, {trials} trials ended");
                 }
             }
-            installed
+            Some(installed)
         });
+        let Some(installed) = installed else {
+            if !read_only_logged {
+                log!("aurora: the presence worker waits: transactions are read-only here (default_transaction_read_only)");
+                read_only_logged = true;
+            }
+            continue;
+        };
+        read_only_logged = false;
         // Another release's objects (new files installed, `alter extension aurora update` not
         // run yet): wait, saying so once, rather than fail every run.
         match installed {

@@ -6,10 +6,17 @@ use pgrx::prelude::*;
 
 /// A direct session (no JWT subject) of service_role, a superuser or a BYPASSRLS role.
 fn privileged_session() -> bool {
-    Spi::get_one::<bool>(
-        "select coalesce(auth.role() = 'service_role', false)
-                or exists (select 1 from pg_roles where rolname = session_user and (rolsuper or rolbypassrls))",
-    )
+    // a read: `select` asks for no transaction id (Spi::get_one would)
+    Spi::connect(|client| {
+        client
+            .select(
+                "select coalesce(auth.role() = 'service_role', false)
+                        or exists (select 1 from pg_roles where rolname = session_user and (rolsuper or rolbypassrls))",
+                Some(1),
+                &[],
+            )
+            .and_then(|t| t.first().get_one::<bool>())
+    })
     .ok()
     .flatten()
     .unwrap_or(false)

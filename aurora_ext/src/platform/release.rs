@@ -49,7 +49,12 @@ impl Installed {
 
     /// For callers outside SPI (the presence worker, in its own transaction).
     pub fn read() -> Installed {
-        Installed::from_version(Spi::get_one::<String>(INSTALLED_VERSION_SQL).ok().flatten())
+        // a read (`select`): no transaction id, so it also runs on a hot standby
+        Installed::from_version(
+            Spi::connect(|c| c.select(INSTALLED_VERSION_SQL, Some(1), &[]).and_then(|t| t.first().get_one::<String>()))
+                .ok()
+                .flatten(),
+        )
     }
 }
 

@@ -40,7 +40,11 @@ pub fn run_kept<'conn>(
             client.prepare_mut(sql, &types)?.keep()
         }
     };
-    let result = client.update(&plan, None, args);
+    // read_only = false (the plan is prepared as mutating: fresh snapshot, command counter),
+    // but no transaction id is asked for up front (pgrx's `update` would): PostgreSQL
+    // assigns one when a row is written, so a read writes no WAL, commits without a flush
+    // and runs on a hot standby, and a write there fails with 25006 (read-only transaction)
+    let result = client.select(&plan, None, args);
     slot.with(|cell| {
         let mut cell = cell.borrow_mut();
         if cell.is_none() {
