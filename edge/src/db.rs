@@ -7,7 +7,11 @@ use crate::config::Config;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use secrecy::ExposeSecret;
 use std::time::Duration;
-use tokio_postgres::types::{Json, ToSql};
+// Every statement is sent unnamed with its parameter types (query_typed: Parse, Bind and
+// Execute in one round trip, nothing left on the server), so the edge works through a
+// transaction-mode pooler (pgbouncer, Supabase's pooler), which may run two statements of
+// one client connection on different servers: a named prepared statement would be missing.
+use tokio_postgres::types::{Json, ToSql, Type};
 
 #[derive(Clone)]
 pub struct Db {
@@ -218,12 +222,20 @@ impl Db {
         Ok(Db { pool, ready_timeout: config.ready_timeout })
     }
 
-    /// A round trip to the database, bounded by the readiness timeout.
-    pub async fn ping(&self) -> Result<(), DbError> {
+    /// A round trip to the database, bounded by the readiness timeout: whether it takes
+    /// writes (false on a hot standby, or a primary made read-only while a failover demotes
+    /// it: every webhook would fail there).
+    pub async fn ping(&self) -> Result<bool, DbError> {
         let check = async {
             let client = self.pool.get().await?;
-            client.simple_query("select 1").await?;
-            Ok(())
+            let rows = client
+                .simple_query("select not pg_is_in_recovery() and current_setting('transaction_read_only') = 'off'")
+                .await?;
+            let writable = rows.iter().find_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(|v| v == "t"),
+                _ => None,
+            });
+            Ok(writable.unwrap_or(false))
         };
         tokio::time::timeout(self.ready_timeout, check)
             .await
@@ -234,7 +246,7 @@ impl Db {
 impl Db {
     /// Records and applies a verified Stripe event (aurora_private.apply_stripe_event).
     pub async fn apply_stripe_event(&self, event: &serde_json::Value) -> Result<StripeOutcome, DbError> {
-        let row = self.pool.get().await?.query_one("select aurora_private.apply_stripe_event($1::jsonb)", &[&Json(event)]).await?;
+        let row = self.pool.get().await?.query_typed_one("select aurora_private.apply_stripe_event($1)", &[(&Json(event), Type::JSONB)]).await?;
         let Json(v): Json<serde_json::Value> = row.get(0);
         StripeOutcome::from_json(&v)
     }
@@ -246,7 +258,7 @@ impl Db {
             .pool
             .get()
             .await?
-            .query_one("select aurora_private.reject_stripe_event($1::jsonb, $2)", &[&Json(event), &reason])
+            .query_typed_one("select aurora_private.reject_stripe_event($1, $2)", &[(&Json(event), Type::JSONB), (&reason, Type::TEXT)])
             .await?;
         let Json(v): Json<serde_json::Value> = row.get(0);
         StripeOutcome::from_json(&v)
@@ -270,10 +282,10 @@ impl Db {
             .pool
             .get()
             .await?
-            .query(
+            .query_typed(
                 "select id, template, recipient_email, params, delivery_key::text, attempts, lease_token
                    from aurora_private.claim_emails($1, $2)",
-                &[&batch, &lease_seconds],
+                &[(&batch, Type::INT4), (&lease_seconds, Type::INT4)],
             )
             .await?;
         Ok(rows
@@ -297,10 +309,10 @@ impl Db {
             .pool
             .get()
             .await?
-            .query(
+            .query_typed(
                 "select id, email, full_name, coalesce(entitlement, 'freemium'), attempts, lease_token
                    from aurora_private.claim_contact_syncs($1, $2)",
-                &[&batch, &lease_seconds],
+                &[(&batch, Type::INT4), (&lease_seconds, Type::INT4)],
             )
             .await?;
         Ok(rows
@@ -322,7 +334,10 @@ impl Db {
             .pool
             .get()
             .await?
-            .query_one("select aurora_private.renew_lease($1, $2, $3, $4)", &[&queue.as_str(), &lease.id, &lease.token, &lease_seconds])
+            .query_typed_one(
+                "select aurora_private.renew_lease($1, $2, $3, $4)",
+                &[(&queue.as_str(), Type::TEXT), (&lease.id, Type::INT8), (&lease.token, Type::UUID), (&lease_seconds, Type::INT4)],
+            )
             .await?;
         Ok(row.get(0))
     }
@@ -348,17 +363,19 @@ impl Db {
         let row = match queue {
             LeasedQueue::Emails => {
                 client
-                    .query_one(
+                    .query_typed_one(
                         "select aurora_private.complete_email($1, $2, $3, $4, $5, $6, $7)",
-                        &[&lease.id, &lease.token, &outcome, &message_id, &error, &retry_ms, &horizon_s],
+                        &[(&lease.id, Type::INT8), (&lease.token, Type::UUID), (&outcome, Type::TEXT), (&message_id, Type::TEXT),
+                          (&error, Type::TEXT), (&retry_ms, Type::INT4), (&horizon_s, Type::INT4)],
                     )
                     .await?
             }
             LeasedQueue::ContactSyncs => {
                 client
-                    .query_one(
+                    .query_typed_one(
                         "select aurora_private.complete_contact_sync($1, $2, $3, $4, $5, $6)",
-                        &[&lease.id, &lease.token, &outcome, &error, &retry_ms, &horizon_s],
+                        &[(&lease.id, Type::INT8), (&lease.token, Type::UUID), (&outcome, Type::TEXT), (&error, Type::TEXT),
+                          (&retry_ms, Type::INT4), (&horizon_s, Type::INT4)],
                     )
                     .await?
             }
@@ -372,7 +389,7 @@ impl Db {
             .pool
             .get()
             .await?
-            .query_one("select pending, oldest_pending_seconds, failed from aurora_private.email_outbox_stats()", &[])
+            .query_typed_one("select pending, oldest_pending_seconds, failed from aurora_private.email_outbox_stats()", &[])
             .await?;
         Ok((row.get(0), row.get(1), row.get(2)))
     }
@@ -383,17 +400,17 @@ impl Db {
         &self,
         member: &crate::auth::Member,
         sql: &str,
-        params: &[&(dyn ToSql + Sync)],
+        params: &[(&(dyn ToSql + Sync), Type)],
     ) -> Result<serde_json::Value, DbError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         // `set local role` and the claims in one round trip (set_config('role', …, true) is SET LOCAL ROLE)
-        tx.execute(
+        tx.query_typed(
             "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)",
-            &[&member.claims.to_string()],
+            &[(&member.claims.to_string(), Type::TEXT)],
         )
         .await?;
-        let row = tx.query_one(sql, params).await?;
+        let row = tx.query_typed_one(sql, params).await?;
         let value: Option<Json<serde_json::Value>> = row.get(0);
         tx.commit().await?;
         Ok(value.map(|j| j.0).unwrap_or(serde_json::Value::Null))
@@ -411,9 +428,9 @@ impl Db {
             .pool
             .get()
             .await?
-            .query_one(
-                "select aurora_private.queue_member_email($1::text::uuid, $2, $3::jsonb, $4)",
-                &[&member, &template, &Json(params), &key],
+            .query_typed_one(
+                "select aurora_private.queue_member_email($1::text::uuid, $2, $3, $4)",
+                &[(&member, Type::TEXT), (&template, Type::TEXT), (&Json(params), Type::JSONB), (&key, Type::TEXT)],
             )
             .await?;
         match row.get::<_, String>(0).as_str() {
@@ -451,9 +468,9 @@ impl Db {
             .pool
             .get()
             .await?
-            .query_opt(
+            .query_typed_opt(
                 "select user_id, step, attempts, lease_token, input from aurora_private.claim_erasure_step($1)",
-                &[&lease_seconds],
+                &[(&lease_seconds, Type::INT4)],
             )
             .await?;
         Ok(row.map(|r| {
@@ -477,9 +494,10 @@ impl Db {
             .pool
             .get()
             .await?
-            .query_one(
+            .query_typed_one(
                 "select aurora_private.complete_erasure_step($1, $2, $3, $4, $5, $6, $7)",
-                &[&step.user_id, &step.step, &step.token, &kind, &result, &error, &retry_ms],
+                &[(&step.user_id, Type::UUID), (&step.step, Type::TEXT), (&step.token, Type::UUID), (&kind, Type::TEXT),
+                  (&result, Type::JSONB), (&error, Type::TEXT), (&retry_ms, Type::INT4)],
             )
             .await?;
         Ok(row.get(0))

@@ -65,8 +65,11 @@ impl From<crate::db::DbError> for AppError {
             "P0002" => StatusCode::NOT_FOUND,
             c if c.starts_with("PT") => c[2..].parse::<u16>().ok().and_then(|n| StatusCode::from_u16(n).ok())
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            // a standby, or a primary being demoted: another node takes the writes shortly
+            // (a webhook answered 503 is delivered again by Stripe)
+            "25006" => StatusCode::SERVICE_UNAVAILABLE,
             c if c.starts_with("08") || c.starts_with("53") || c.starts_with("57P") => StatusCode::SERVICE_UNAVAILABLE,
-            c if c.starts_with("XX") || c.starts_with("P0") || c.starts_with("25") || c.starts_with("40")
+            c if c.starts_with("XX") || c.starts_with("P0") || c.starts_with("25") || c.starts_with("26") || c.starts_with("40")
                 || c.starts_with("55") || c.starts_with("57") || c.starts_with("58") => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };

@@ -130,3 +130,35 @@ async fn metric_labels_come_from_closed_sets() {
     edge.stop().await;
     db.drop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_read_only_database_is_not_ready_and_writes_are_503_not_500() {
+    // what a hot standby, or a primary a failover is demoting, looks like to the edge
+    let db = TestDb::new().await;
+    let admin = db.admin().await;
+    admin.batch_execute(&format!("alter database {} set default_transaction_read_only = on", db.name)).await.unwrap();
+    let edge = Edge::spawn(&db, &[]).await;
+    let http = reqwest::Client::new();
+    let r = http.get(format!("{}/ready", edge.base)).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["database"], "read_only");
+    let body = serde_json::json!({ "id": "evt_ro_1", "object": "event", "type": "customer.created", "created": 1767225600,
+                                   "livemode": false, "data": { "object": { "id": "cus_ro", "object": "customer" } } })
+        .to_string();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let r = http
+        .post(format!("{}/api/webhooks/stripe", edge.base))
+        .header("stripe-signature", aurora_edge::stripe::sign(body.as_bytes(), "whsec_aurora_it", now))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503, "a write refused as read-only is 503 (Stripe delivers it again), not a 500");
+    admin.batch_execute(&format!("alter database {} reset default_transaction_read_only", db.name)).await.unwrap();
+    edge.stop().await;
+    // a fresh edge (new connections) on the writable database is ready again
+    let edge = Edge::spawn(&db, &[]).await;
+    assert_eq!(http.get(format!("{}/ready", edge.base)).send().await.unwrap().status(), 200);
+    edge.stop().await;
+    db.drop().await;
+}

@@ -1,9 +1,10 @@
 //! Liveness and readiness. `/health`: the process answers. `/ready`: it can reach the
-//! database, so a load balancer sends it traffic (with the email outbox's depth, age and
-//! failures, for an operator).
+//! database and the database takes writes (503 `read_only` on a standby), so a load balancer
+//! sends it traffic (with the email outbox's depth, age and failures, for an operator).
 use crate::error::AppError;
 use crate::AppState;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -16,12 +17,17 @@ async fn health() -> Json<Value> {
     Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
-async fn ready(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
-    state.db.ping().await.map_err(AppError::from)?;
+async fn ready(State(state): State<AppState>) -> Result<(StatusCode, Json<Value>), AppError> {
+    if !state.db.ping().await.map_err(AppError::from)? {
+        // connected to a standby (or a primary being demoted): not ready for writes; with a
+        // multi-host DATABASE_URL and target_session_attrs=read-write, new connections go
+        // to the primary (README, Connecting)
+        return Ok((StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "not_ready", "database": "read_only" }))));
+    }
     // the outbox's state, for an operator (a growing age means Brevo is down or paused)
     let outbox = match state.db.email_outbox_stats().await {
         Ok((pending, oldest, failed)) => json!({ "pending": pending, "oldest_pending_seconds": oldest, "failed": failed }),
         Err(_) => Value::Null,
     };
-    Ok(Json(json!({ "status": "ready", "database": "ok", "outbox": outbox })))
+    Ok((StatusCode::OK, Json(json!({ "status": "ready", "database": "ok", "outbox": outbox }))))
 }

@@ -74,6 +74,6 @@ async fn start_course(
     if body.course_id.len() != 36 {
         return Err(AppError::BadRequest("course_id is not an id".into()));
     }
-    let result = state.db.as_member(&member, "select public.start_course($1::text::uuid)", &[&body.course_id]).await?;
+    let result = state.db.as_member(&member, "select public.start_course($1::text::uuid)", &[(&body.course_id, tokio_postgres::types::Type::TEXT)]).await?;
     Ok(Json(result))
 }
