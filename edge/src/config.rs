@@ -15,8 +15,12 @@ pub enum ConfigError {
 
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `DATABASE_URL`: a libpq URL for the edge's own (non-superuser) role.
+    /// `DATABASE_URL`: a libpq URL for the edge's own (non-superuser) role; several hosts
+    /// and `target_session_attrs=read-write` follow a failover; `sslmode` and `sslrootcert`
+    /// (or `PGSSLMODE`, `PGSSLROOTCERT`) as libpq reads them (tls.rs).
     pub database_url: SecretString,
+    /// The same, parsed: where connections go and how they are secured.
+    pub database: crate::tls::DbTarget,
     /// `AURORA_EDGE_ADDR`, default 127.0.0.1:8787.
     pub bind_addr: SocketAddr,
     /// `AURORA_DB_POOL_SIZE`, default 16.
@@ -121,9 +125,8 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let non_empty = |name: &str| get(name).filter(|v| !v.trim().is_empty());
         let database_url = non_empty("DATABASE_URL").ok_or(ConfigError::Missing("DATABASE_URL"))?;
-        database_url
-            .parse::<tokio_postgres::Config>()
-            .map_err(|e| ConfigError::Invalid { name: "DATABASE_URL", reason: e.to_string() })?;
+        let database = crate::tls::DbTarget::parse(&database_url, non_empty("PGSSLMODE"), non_empty("PGSSLROOTCERT"))
+            .map_err(|reason| ConfigError::Invalid { name: "DATABASE_URL", reason })?;
         let bind_addr = non_empty("AURORA_EDGE_ADDR")
             .unwrap_or_else(|| "127.0.0.1:8787".into())
             .parse()
@@ -238,6 +241,7 @@ impl Config {
             supabase_jwt_secret: supabase_jwt_secret.map(Into::into),
             supabase_jwks_url,
             database_url: database_url.into(),
+            database,
             stripe_webhook_secret: stripe_webhook_secret.into(),
             bind_addr,
             db_pool_size,

@@ -5,7 +5,6 @@
 //! typed outcomes; what they mean in HTTP is decided in `error.rs`.
 use crate::config::Config;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use secrecy::ExposeSecret;
 use std::time::Duration;
 // Every statement is sent unnamed with its parameter types (query_typed: Parse, Bind and
 // Execute in one round trip, nothing left on the server), so the edge works through a
@@ -202,14 +201,12 @@ impl RowStatus {
 
 impl Db {
     pub fn new(config: &Config) -> Result<Db, String> {
-        let pg: tokio_postgres::Config =
-            config.database_url.expose_secret().parse().map_err(|e| format!("DATABASE_URL: {e}"))?;
-        let mut pg = pg;
+        let mut pg = config.database.pg.clone();
         pg.application_name("aurora-edge");
         pg.connect_timeout(config.ready_timeout);
         let manager = Manager::from_config(
             pg,
-            tokio_postgres::NoTls,
+            config.database.connector(),
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
         let pool = Pool::builder(manager)

@@ -11,6 +11,7 @@ pub mod serve;
 pub mod storage;
 pub mod stripe;
 pub mod telemetry;
+pub mod tls;
 pub mod third_party;
 
 use axum::Router;
@@ -54,9 +55,8 @@ impl App {
         let db = db::Db::new(&config).map_err(std::io::Error::other)?;
         let listener = TcpListener::bind(config.bind_addr).await?;
         let worker = if config.email.worker {
-            use secrecy::ExposeSecret;
             Some(
-                email::Worker::new(db.clone(), config.email.clone(), config.database_url.expose_secret().to_string())
+                email::Worker::new(db.clone(), config.email.clone(), config.database.clone())
                     .map_err(std::io::Error::other)?,
             )
         } else {

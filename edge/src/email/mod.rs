@@ -29,7 +29,7 @@ pub struct Worker {
     db: Db,
     brevo: Option<Brevo>,
     config: EmailConfig,
-    database_url: String,
+    database: crate::tls::DbTarget,
     /// Brevo asked us to wait (429) or is failing: nothing is sent to it before then.
     paused_until: Mutex<Option<Instant>>,
     /// Consecutive transient failures, for the pause's backoff.
@@ -37,7 +37,7 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(db: Db, config: EmailConfig, database_url: String) -> Result<Worker, String> {
+    pub fn new(db: Db, config: EmailConfig, database: crate::tls::DbTarget) -> Result<Worker, String> {
         let brevo = match &config.brevo_api_key {
             Some(key) => Some(Brevo::new(&config.brevo_api_url, key.clone(), config.brevo_timeout)?),
             None => {
@@ -45,13 +45,13 @@ impl Worker {
                 None
             }
         };
-        Ok(Worker { db, brevo, config, database_url, paused_until: Mutex::new(None), failures: Mutex::new(0) })
+        Ok(Worker { db, brevo, config, database, paused_until: Mutex::new(None), failures: Mutex::new(0) })
     }
 
     /// Runs until `shutdown` turns true; a batch in flight is finished first.
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
         let (wake_tx, wake) = watch::channel(());
-        let listener = tokio::spawn(listen(self.database_url.clone(), wake_tx));
+        let listener = tokio::spawn(listen(self.database.clone(), wake_tx));
         let worker = std::sync::Arc::new(self);
         let emails = tokio::spawn({
             let (w, shutdown, wake) = (worker.clone(), shutdown.clone(), wake.clone());
@@ -278,9 +278,10 @@ impl Worker {
 
 /// LISTEN aurora_email_outbox on a connection of its own; each notification wakes the
 /// worker. If the connection drops, the timer still drives the worker; it reconnects.
-async fn listen(database_url: String, wake: watch::Sender<()>) {
+async fn listen(database: crate::tls::DbTarget, wake: watch::Sender<()>) {
+    let tls = database.connector();
     loop {
-        match tokio_postgres::connect(&database_url, tokio_postgres::NoTls).await {
+        match database.pg.connect(tls.clone()).await {
             Ok((client, mut connection)) => {
                 let (tx, mut rx) = mpsc::unbounded_channel();
                 let pump = tokio::spawn(async move {
