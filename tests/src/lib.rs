@@ -3,6 +3,7 @@
 //! PostgREST does.
 use tokio_postgres::{Client, NoTls};
 
+pub mod cluster;
 pub mod fakes;
 use uuid::Uuid;
 

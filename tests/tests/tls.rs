@@ -2,51 +2,12 @@
 //! (`ssl = on`, pg_hba `hostssl` and nothing else on TCP), a CA made here, the edge with
 //! each sslmode: what connects, what is refused, and that its connections are encrypted.
 use aurora_edge::stripe::sign;
+use aurora_it::cluster::{openssl, Cluster};
 use aurora_it::{Edge, TestDb};
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-
-const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
-
-struct TlsCluster {
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Drop for TlsCluster {
-    fn drop(&mut self) {
-        let _ = as_postgres(&format!("{PG_BIN}/pg_ctl"), &["-D", &self.data(), "-m", "immediate", "stop"]);
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-impl TlsCluster {
-    fn data(&self) -> String {
-        self.dir.join("data").display().to_string()
-    }
-    fn file(&self, name: &str) -> String {
-        self.dir.join(name).display().to_string()
-    }
-    fn psql(&self, sql: &str) {
-        let out = Command::new("runuser")
-            .args(["-u", "postgres", "--", &format!("{PG_BIN}/psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-                   "-h", &self.dir.display().to_string(), "-p", &self.port.to_string(), "-d", "aurora_tls", "-c", sql])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-}
-
-fn as_postgres(program: &str, args: &[&str]) -> std::process::Output {
-    Command::new("runuser").args(["-u", "postgres", "--", program]).args(args).output().unwrap()
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl").current_dir(dir).args(args).output().unwrap();
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
 
 /// A CA, a server certificate it signs for `localhost` only (no IP address in it), and
 /// another CA that signed nothing here.
@@ -61,44 +22,16 @@ fn certificates(dir: &Path) {
                    "-extfile", "san.ext", "-out", "server.crt"]);
 }
 
-fn tls_cluster() -> TlsCluster {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let dir = std::env::temp_dir().join(format!("aurora-tls-{port}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    certificates(&dir);
-    Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status().unwrap();
-    Command::new("chmod").args(["0600"]).arg(dir.join("server.key")).status().unwrap();
-    // the CA must be readable by the tests (root) and the server key by postgres only
-    let cluster = TlsCluster { dir, port };
-    let out = as_postgres(&format!("{PG_BIN}/initdb"), &["-D", &cluster.data(), "-U", "postgres", "-A", "trust", "--no-sync"]);
-    assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
-    // TCP only with TLS; the unix socket (for this test's own setup) trusted
-    std::fs::write(
-        cluster.dir.join("data/pg_hba.conf"),
-        "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n",
-    )
-    .unwrap();
-    let opts = format!(
-        "-p {port} -k {sock} -c listen_addresses=localhost -c ssl=on -c ssl_cert_file={cert} -c ssl_key_file={key} -c fsync=off",
-        sock = cluster.dir.display(),
-        cert = cluster.file("server.crt"),
-        key = cluster.file("server.key"),
-    );
-    let out = as_postgres(&format!("{PG_BIN}/pg_ctl"), &["-D", &cluster.data(), "-o", &opts, "-l", &cluster.file("log"), "-w", "start"]);
-    assert!(out.status.success(), "pg_ctl start: {} {}", String::from_utf8_lossy(&out.stderr),
-            std::fs::read_to_string(cluster.file("log")).unwrap_or_default());
-    let out = as_postgres(&format!("{PG_BIN}/createdb"), &["-h", &cluster.dir.display().to_string(), "-p", &port.to_string(), "aurora_tls"]);
-    assert!(out.status.success(), "createdb: {}", String::from_utf8_lossy(&out.stderr));
-    let env = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../sql/supabase_env.sql")).unwrap();
-    std::fs::write(cluster.dir.join("env.sql"), env).unwrap();
-    let out = Command::new("runuser")
-        .args(["-u", "postgres", "--", &format!("{PG_BIN}/psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-               "-h", &cluster.dir.display().to_string(), "-p", &port.to_string(), "-d", "aurora_tls", "-f", &cluster.file("env.sql")])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "supabase_env: {}", String::from_utf8_lossy(&out.stderr));
-    cluster.psql("create extension aurora");
+/// A cluster that takes TCP connections with TLS only (the socket, for setup, trusted).
+fn tls_cluster() -> Cluster {
+    let cluster = Cluster::prepare("tls");
+    certificates(&cluster.dir);
+    cluster.initdb("local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n");
+    Command::new("chmod").args(["0600", &cluster.file("server.key")]).status().unwrap();
+    let cert = format!("ssl_cert_file={}", cluster.file("server.crt"));
+    let key = format!("ssl_key_file={}", cluster.file("server.key"));
+    cluster.start(&["ssl=on", &cert, &key, "fsync=off"]);
+    cluster.aurora_database("aurora_tls");
     cluster
 }
 
