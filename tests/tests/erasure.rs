@@ -229,11 +229,17 @@ async fn erasure_reaches_every_system_and_leaves_only_what_the_policy_names() {
     a.execute("insert into salon_invitations (salon_id, invited_by, invitee_email, token_hash) values ($1, $2, $3, sha256('x'))",
               &[&salon, &claire, &email.to_uppercase()]).await.unwrap();
     a.execute("insert into salon_join_attempts (user_id) values ($1)", &[&ines]).await.unwrap();
-    // an email to her waiting in the outbox (due in 3 s: after her erasure starts), and one
-    // to Claire that must go out (the worker is alive)
-    a.execute("update email_outbox set next_attempt_at = now() + interval '3 seconds', status = 'pending'", &[]).await.unwrap();
-    a.execute("select aurora_private.queue_email('payment-failed', $1, '{}', 'late-for-ines')", &[&ines]).await.unwrap();
-    a.execute("update email_outbox set next_attempt_at = now() + interval '3 seconds' where user_id = $1", &[&ines]).await.unwrap();
+    // an email to her and one to Claire wait in the outbox (due later: the worker is running);
+    // once her erasure has started, Claire's is made due: it must go out, hers never
+    // (one transaction: the worker never sees them due)
+    a.batch_execute(&format!(
+        "begin;
+         select aurora_private.queue_email('payment-failed', '{ines}', '{{}}', 'late-for-ines');
+         select aurora_private.queue_email('payment-failed', '{claire}', '{{}}', 'late-for-claire');
+         update email_outbox set next_attempt_at = now() + interval '1 hour' where idempotency_key like 'late-for-%';
+         commit;"))
+        .await
+        .unwrap();
     let http = reqwest::Client::new();
 
     // export first: every section, links for her files, her Brevo contact
@@ -277,8 +283,9 @@ async fn erasure_reaches_every_system_and_leaves_only_what_the_policy_names() {
     assert!(eventually(a, &format!("select completed_at is not null from aurora_private.erasures where user_id = '{ines}'"), 30).await,
             "the erasure completes: {:?}", a.query("select step, status, last_error from aurora_private.erasure_steps", &[]).await.unwrap()
                 .iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, Option<String>>(2))).collect::<Vec<_>>());
-    // Claire's email went out; none went to Inès after her erasure started
-    assert!(eventually(a, "select count(*) = 0 from email_outbox where status = 'pending'", 20).await);
+    // Claire's email goes out; none to Inès after her erasure started
+    a.execute("update email_outbox set next_attempt_at = now() where idempotency_key = 'late-for-claire'", &[]).await.unwrap();
+    assert!(eventually(a, "select status = 'sent' from email_outbox where idempotency_key = 'late-for-claire'", 20).await);
     let sent = w.brevo.state.lock().unwrap().sent_to[sent_before..].to_vec();
     assert!(sent.contains(&"claire@example.fr".to_string()), "the worker was sending: {sent:?}");
     assert!(!sent.contains(&email), "nothing was sent to her after her erasure started: {sent:?}");
