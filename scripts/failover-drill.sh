@@ -32,12 +32,24 @@ W=/tmp/aurora-drill
 PGCTL=/usr/lib/postgresql/15/bin/pg_ctl
 MON_PORT=6100; N1_PORT=6101; N2_PORT=6102; EDGE_PORT=6180; BREVO_PORT=6190
 pids=()
+# every process under a pid (a node's keeper and what it runs; a server and its backends)
+tree() { local p; for p in $(ps -o pid= --ppid "$1"); do tree "$p"; done; echo "$1"; }
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    pkill -f "pg_autoctl run --pgdata $W" 2>/dev/null || true
-    for d in n1 n2 monitor; do
-        [ -f "$W/$d/postmaster.pid" ] && runuser -u postgres -- "$PGCTL" -D "$W/$d" -m immediate stop >/dev/null 2>&1 || true
+    # the servers with their backends (their titles do not name the directory), then
+    # whatever else runs from the drill's directory: keepers, the fake Brevo and Stripe
+    for f in "$W"/*/postmaster.pid; do
+        [ -f "$f" ] && kill -9 $(tree "$(head -1 "$f")") 2>/dev/null || true
     done
+    pkill -9 -f "$W" 2>/dev/null || true
+    # and anything of an earlier drill: servers working in its directories, keepers
+    # carrying its environment (their titles name neither)
+    local p
+    for p in $(pgrep -u postgres 2>/dev/null); do
+        case "$(readlink "/proc/$p/cwd" 2>/dev/null)" in "$W"*) kill -9 "$p" 2>/dev/null || true; continue;; esac
+        tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -q "^XDG_CONFIG_HOME=$W" && kill -9 "$p" 2>/dev/null || true
+    done
+    sleep 0.5
 }
 trap cleanup EXIT
 cleanup
@@ -47,19 +59,23 @@ state() { as_pg pg_autoctl show state --pgdata "$W/monitor" 2>/dev/null; }
 wait_for() { # wait_for <seconds> <description> <command…>
     local secs=$1 what=$2; shift 2
     for _ in $(seq 1 $((secs * 4))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.25; done
-    echo "error: timed out waiting for $what" >&2; state >&2; exit 1
+    echo "error: timed out waiting for $what" >&2; state >&2
+    as_pg psql -X "$MONITOR" -c "select nodename, goalstate, reportedstate, health, reporttime, healthchecktime, reportedlsn from pgautofailover.node" >&2 || true
+    tail -15 "$W/monitor.log" "$W/n1.log" >&2; exit 1
 }
 
 step "pg_auto_failover: monitor, primary, secondary"
 as_pg pg_autoctl create monitor --pgdata "$W/monitor" --pgport $MON_PORT --hostname localhost --auth trust --no-ssl --pgctl "$PGCTL" >"$W/monitor.create.log" 2>&1
-as_pg pg_autoctl run --pgdata "$W/monitor" >"$W/monitor.log" 2>&1 & pids+=($!)
+setsid runuser -u postgres -- env XDG_CONFIG_HOME="$W/.config" XDG_DATA_HOME="$W/.local" pg_autoctl run --pgdata "$W/monitor" >"$W/monitor.log" 2>&1 & pids+=($!)
 MONITOR="postgres://autoctl_node@localhost:$MON_PORT/pg_auto_failover?sslmode=disable"
 wait_for 60 "the monitor" as_pg psql -X -q "$MONITOR" -c "select 1"
 node() { # node <name> <port>
     as_pg pg_autoctl create postgres --pgdata "$W/$1" --pgport "$2" --hostname localhost --auth trust --no-ssl \
         --pgctl "$PGCTL" --monitor "$MONITOR" --name "$1" >"$W/$1.create.log" 2>&1
-    as_pg pg_autoctl run --pgdata "$W/$1" >"$W/$1.log" 2>&1 & pids+=($!)
+    setsid runuser -u postgres -- env XDG_CONFIG_HOME="$W/.config" XDG_DATA_HOME="$W/.local" pg_autoctl run --pgdata "$W/$1" >"$W/$1.log" 2>&1 & pids+=($!)
+    runner[$1]=$!
 }
+declare -A runner
 node n1 $N1_PORT
 wait_for 90 "n1 primary" sh -c "runuser -u postgres -- psql -X -At -h localhost -p $N1_PORT -d postgres -c 'select not pg_is_in_recovery()' | grep -q t"
 # the edge and this drill connect over TCP as postgres; pg_basebackup copies this to n2
@@ -77,15 +93,15 @@ cp "$AURORA_ROOT/sql/supabase_env.sql" "$W/env.sql"; chown postgres "$W/env.sql"
 psql_n1 -d aurora -f "$W/env.sql" >/dev/null 2>&1
 psql_n1 -d aurora -c "create extension aurora" \
     -c "insert into auth.users (id, email, email_confirmed_at) select gen_random_uuid(), 'm' || g || '@example.fr', now() from generate_series(1, 10) g" \
-    -c "select count(*) from (select aurora_private.queue_email('payment-failed', p.id, '{}', 'drill:' || g) from profiles p, generate_series(1, 40) g) x"
-# Brevo: records each send's idempotency key, 30 ms per send, so emails flow through the failovers
+    -c "select count(*) from (select aurora_private.queue_email('payment-failed', p.id, '{}', 'drill:' || p.id || ':' || g) from profiles p, generate_series(1, 30) g) x"
+# Brevo: records each send's idempotency key, 100 ms per send, so emails flow through the failovers
 cat >"$W/brevo.py" <<'PY'
 import http.server, json, sys, time, threading
 lock = threading.Lock()
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers.get('content-length', 0))) or b'{}')
-        time.sleep(0.03)
+        time.sleep(0.1)
         key = (body.get('headers') or {}).get('idempotencyKey')
         if key:
             with lock, open(sys.argv[2], 'a') as f: f.write(key + '\n')
@@ -100,7 +116,7 @@ DATABASE_URL="postgres://postgres@localhost:$N1_PORT,localhost:$N2_PORT/aurora?t
 AURORA_EDGE_ADDR=127.0.0.1:$EDGE_PORT STRIPE_WEBHOOK_SECRET=whsec_drill \
 NEXT_PUBLIC_SUPABASE_URL=http://127.0.0.1:9 NEXT_PUBLIC_SUPABASE_ANON_KEY=anon \
 BREVO_API_KEY=drill BREVO_API_URL=http://127.0.0.1:$BREVO_PORT BREVO_TEMPLATE_PAYMENT_FAILED=15 \
-AURORA_EMAIL_POLL_MS=200 AURORA_EMAIL_BATCH=5 AURORA_READY_TIMEOUT_MS=1000 AURORA_MAX_CONNECTIONS_PER_IP=100000 RUST_LOG=warn \
+AURORA_EMAIL_POLL_MS=200 AURORA_EMAIL_BATCH=5 AURORA_EMAIL_CONCURRENCY=2 AURORA_READY_TIMEOUT_MS=1000 AURORA_MAX_CONNECTIONS_PER_IP=100000 RUST_LOG=warn \
     "$AURORA_ROOT/target/debug/aurora-edge" >"$W/edge.log" 2>&1 & EDGE_PID=$!; pids+=($EDGE_PID)
 wait_for 30 "the edge" curl -fsS http://127.0.0.1:$EDGE_PORT/ready
 done_step
@@ -157,8 +173,12 @@ done_step
 step "the primary node killed (-9: keeper and server)"
 victim=$(primary_port); vdir=$([ "$victim" = $N1_PORT ] && echo n1 || echo n2)
 t2=$(date +%s.%N)
-pkill -9 -f "pg_autoctl run --pgdata $W/$vdir" || true
-kill -9 "$(head -1 "$W/$vdir/postmaster.pid")" 2>/dev/null || true
+postmaster=$(head -1 "$W/$vdir/postmaster.pid")
+# the keeper (and what it runs), then the server pg_ctl detached from it, with its backends
+kill -9 $(tree "${runner[$vdir]}") $(tree "$postmaster") 2>/dev/null || true
+sleep 0.5
+! runuser -u postgres -- psql -X -At -h localhost -p "$victim" -d postgres -c 'select 1' >/dev/null 2>&1 || fail "$vdir still answers"
+
 survivor=$([ "$victim" = $N1_PORT ] && echo $N2_PORT || echo $N1_PORT)
 wait_for 180 "the secondary promoted" sh -c "[ \"\$(runuser -u postgres -- psql -X -At -h localhost -p $survivor -d postgres -c 'select not pg_is_in_recovery()')\" = t ]"
 wait_for 60 "the edge answering again" sh -c "tail -1 '$W/stripe.log' | grep -q ' 200 '"
@@ -175,8 +195,8 @@ printf '%s\n' $acked | sed "s/.*/'&'/" | paste -sd, >"$W/acked.sql"
 kept=$(psql_s -c "select count(*) from stripe_events where id in ($(cat "$W/acked.sql"))")
 echo "webhooks: $(wc -l <"$W/stripe.log") sent, $n_acked acknowledged, $kept of them in the database, $(awk '$2 == 500' "$W/stripe.log" | wc -l) answered 500"
 [ "$kept" = "$n_acked" ] || fail "an acknowledged webhook was lost"
-for _ in $(seq 1 120); do [ "$(psql_s -c "select count(*) from email_outbox where status <> 'sent'")" = 0 ] && break; sleep 0.5; done
-psql_s -c "select delivery_key from email_outbox" | sort >"$W/keys.db"
+for _ in $(seq 1 120); do [ "$(psql_s -c "select count(*) from email_outbox where template = 'payment-failed' and status <> 'sent'")" = 0 ] && break; sleep 0.5; done
+psql_s -c "select delivery_key from email_outbox where template = 'payment-failed'" | sort >"$W/keys.db"
 sort -u "$W/brevo.keys" >"$W/keys.sent"
 missing=$(comm -23 "$W/keys.db" "$W/keys.sent" | wc -l)
 echo "emails: $(wc -l <"$W/keys.db") queued, $(wc -l <"$W/brevo.keys") sends to Brevo, $(wc -l <"$W/keys.sent") distinct keys, $missing never sent"
