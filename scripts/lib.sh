@@ -21,7 +21,8 @@ die() { echo "error: $*" >&2; exit 1; }
 ensure_packages() {
     local wanted=(postgresql-${PG_MAJOR} postgresql-client-${PG_MAJOR} postgresql-server-dev-${PG_MAJOR}
                   postgresql-${PG_MAJOR}-pgtap libtap-parser-sourcehandler-pgtap-perl
-                  libclang-dev clang pkg-config sudo curl ca-certificates openssl python3-venv pgbouncer)
+                  libclang-dev clang pkg-config sudo curl ca-certificates openssl python3-venv pgbouncer
+                  postgresql-${PG_MAJOR}-cron)
     local missing=()
     for p in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
