@@ -51,6 +51,8 @@ export AURORA_TEST_DATABASE_URL="$(db_url postgres)"
 (cd "$AURORA_ROOT" && tier rust cargo test --workspace --exclude aurora --lib --bins --tests)
 done_step
 
+step "Debian packages"; tier package bash "$AURORA_ROOT/tests/package.sh"; done_step
+
 cargo_passed() { grep -oE 'test result: ok\. [0-9]+ passed' "$1" | awk '{s += $4} END {print s + 0}'; }
 n_pg_test=$(cargo_passed "$LOGS/pg_test")
 n_pgtap=$(grep -oE 'Tests=[0-9]+' "$LOGS/pgtap" | tail -1 | cut -d= -f2)
@@ -58,6 +60,7 @@ n_upgrade=$(grep -oE '^upgrade: [0-9]+ passed' "$LOGS/upgrade" | awk '{print $2}
 n_adopt=$(grep -oE '^adoption: [0-9]+ passed' "$LOGS/adopt" | awk '{print $2}')
 n_dump=$(grep -oE '^dump/restore: [0-9]+ passed' "$LOGS/dump" | awk '{print $2}')
 n_rust=$(cargo_passed "$LOGS/rust")
+n_package=$(grep -oE '^packages: [0-9]+ passed' "$LOGS/package" | awk '{print $2}')
 n_stripe=$(grep -oE 'stripe cross-check .*: [0-9]+ passed' "$LOGS/stripe" | grep -oE '[0-9]+ passed' | awk '{print $1}')
-echo "=== all tiers passed in $((SECONDS - T0))s: pg_test ${n_pg_test}, pgTAP ${n_pgtap}, upgrade ${n_upgrade}, adoption ${n_adopt}, dump/restore ${n_dump}, Stripe ${n_stripe}, Rust ${n_rust}"
-echo "total: $((n_pg_test + n_pgtap + n_upgrade + n_adopt + n_dump + n_stripe + n_rust)) passed, 0 failed"
+echo "=== all tiers passed in $((SECONDS - T0))s: pg_test ${n_pg_test}, pgTAP ${n_pgtap}, upgrade ${n_upgrade}, adoption ${n_adopt}, dump/restore ${n_dump}, Stripe ${n_stripe}, Rust ${n_rust}, packages ${n_package}"
+echo "total: $((n_pg_test + n_pgtap + n_upgrade + n_adopt + n_dump + n_stripe + n_rust + n_package)) passed, 0 failed"
