@@ -75,6 +75,17 @@ impl Cluster {
         );
     }
 
+    /// A base backup of `primary` as this cluster's data directory (for a point-in-time
+    /// recovery: WAL comes from the archive).
+    pub fn base_backup_of(&self, primary: &Cluster) {
+        self.own();
+        check(
+            "pg_basebackup",
+            as_postgres("pg_basebackup", &["-h", "127.0.0.1", "-p", &primary.port.to_string(), "-U", "postgres",
+                                           "-D", &self.data(), "-X", "none", "--no-sync", "--checkpoint=fast"]),
+        );
+    }
+
     /// Starts the server with `settings` (`-c name=value` each) on its port and socket.
     pub fn start(&self, settings: &[&str]) {
         self.own();
