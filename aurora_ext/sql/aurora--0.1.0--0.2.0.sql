@@ -952,3 +952,21 @@ grant execute on function aurora_private.claim_erasure_step(integer),
     aurora_private.complete_erasure_step(uuid, text, uuid, text, jsonb, text, integer) to aurora_edge;
 select pg_catalog.pg_extension_config_dump('aurora_private.erasures', '');
 select pg_catalog.pg_extension_config_dump('aurora_private.erasure_steps', '');
+
+-- Erasures in progress, for the edge's /ready (an operator's view): how many, the age of
+-- the oldest, and how many of their steps are failing now (tried and put back: last_error
+-- says why). Reads the partial index of undone steps only.
+create function aurora_private.erasure_stats()
+returns table (running bigint, oldest_running_seconds double precision, failing_steps bigint)
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select count(distinct s.user_id),
+           coalesce(extract(epoch from now() - min(e.requested_at)), 0),
+           count(*) filter (where s.last_error is not null)
+      from aurora_private.erasure_steps s
+      join aurora_private.erasures e on e.user_id = s.user_id
+     where s.status <> 'done'
+$$;
+revoke all on function aurora_private.erasure_stats() from public, anon, authenticated;
+grant execute on function aurora_private.erasure_stats() to service_role, aurora_edge;

@@ -391,6 +391,17 @@ impl Db {
         Ok((row.get(0), row.get(1), row.get(2)))
     }
 
+    /// Erasures in progress: (running, age of the oldest in seconds, failing steps).
+    pub async fn erasure_stats(&self) -> Result<(i64, f64, i64), DbError> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_typed_one("select running, oldest_running_seconds, failing_steps from aurora_private.erasure_stats()", &[])
+            .await?;
+        Ok((row.get(0), row.get(1), row.get(2)))
+    }
+
     /// Runs `sql` (one jsonb column) as the member, the way PostgREST does: in a
     /// transaction, `set local role authenticated` and her claims in request.jwt.claims.
     pub async fn as_member(

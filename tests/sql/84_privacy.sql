@@ -122,6 +122,8 @@ select is(aurora_private.complete_erasure_step(user_id, step, lease_token, 'retr
 reset role;
 select is((select last_error from aurora_private.erasure_steps where user_id = tests.fx('ines') and step = 'brevo'), 'Brevo 503',
           '… saying why');
+select is((select array[running, failing_steps] from aurora_private.erasure_stats()), array[1, 1]::bigint[],
+          'the edge''s /ready sees one erasure running, one step failing');
 select is(aurora_private.complete_erasure_step(user_id, step, lease_token, 'done',
               '{"subscriptions": [{"id": "sub_ines", "status": "canceled", "canceled_at": 1767225600, "ended_at": 1767225600}]}', null, 0), 'done',
           'Stripe done') from claimed where step = 'stripe';
@@ -139,6 +141,7 @@ select is(aurora_private.complete_erasure_step(tests.fx('ines'), 'auth_user',
               (select lease_token from aurora_private.erasure_steps where step = 'auth_user' and user_id = tests.fx('ines')),
               'done', '{}', null, 0), 'done');
 select isnt((select completed_at from aurora_private.erasures where user_id = tests.fx('ines')), null, 'the erasure is complete');
+select is((select running from aurora_private.erasure_stats()), 0::bigint, 'and none once it is complete');
 
 -- service_role erases any member; members and anon cannot
 update profiles set stripe_customer_id = null where id = tests.fx('olga');

@@ -355,6 +355,8 @@ async fn erasure_outlasts_every_third_party_failing_and_does_nothing_twice() {
                             format!("delete object covers/{ines}/jardin.jpg"), format!("delete user {ines}")];
     expected.sort();
     assert_eq!(effects, expected);
+    let ready: Value = reqwest::get(format!("{}/ready", edge.base)).await.unwrap().json().await.unwrap();
+    assert_eq!(ready["erasures"], json!({ "running": 0, "oldest_running_seconds": 0.0, "failing_steps": 0 }), "{ready}");
     let retried: i64 = a.query_one("select count(*) from aurora_private.erasure_steps where user_id = $1 and attempts > 1 and last_error is not null",
                                    &[&ines]).await.unwrap().get(0);
     assert!(retried >= 3, "the failures were retried and recorded ({retried} steps)");

@@ -136,7 +136,8 @@ grant execute on function
     aurora_private.complete_contact_sync(bigint, uuid, text, text, integer, integer),
     aurora_private.renew_lease(text, bigint, uuid, integer),
     aurora_private.claim_erasure_step(integer),
-    aurora_private.complete_erasure_step(uuid, text, uuid, text, jsonb, text, integer)
+    aurora_private.complete_erasure_step(uuid, text, uuid, text, jsonb, text, integer),
+    aurora_private.erasure_stats()
     to aurora_edge;
 -- erasure: a member starts hers (delete_my_account()); service_role anyone's
 grant execute on function erase_member(uuid) to service_role;

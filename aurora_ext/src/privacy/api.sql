@@ -273,3 +273,19 @@ as $$
                               'status', case when exists (select from kept) then 'ignored' else 'duplicate' end,
                               'reason', 'customer erased')
 $$;
+
+-- Erasures in progress, for the edge's /ready (an operator's view): how many, the age of
+-- the oldest, and how many of their steps are failing now (tried and put back: last_error
+-- says why). Reads the partial index of undone steps only.
+create function aurora_private.erasure_stats()
+returns table (running bigint, oldest_running_seconds double precision, failing_steps bigint)
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select count(distinct s.user_id),
+           coalesce(extract(epoch from now() - min(e.requested_at)), 0),
+           count(*) filter (where s.last_error is not null)
+      from aurora_private.erasure_steps s
+      join aurora_private.erasures e on e.user_id = s.user_id
+     where s.status <> 'done'
+$$;

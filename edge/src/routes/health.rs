@@ -29,5 +29,11 @@ async fn ready(State(state): State<AppState>) -> Result<(StatusCode, Json<Value>
         Ok((pending, oldest, failed)) => json!({ "pending": pending, "oldest_pending_seconds": oldest, "failed": failed }),
         Err(_) => Value::Null,
     };
-    Ok((StatusCode::OK, Json(json!({ "status": "ready", "database": "ok", "outbox": outbox }))))
+    // erasures under way (one stuck for hours: a provider down, a key missing; see
+    // aurora_private.erasure_steps.last_error)
+    let erasures = match state.db.erasure_stats().await {
+        Ok((running, oldest, failing)) => json!({ "running": running, "oldest_running_seconds": oldest, "failing_steps": failing }),
+        Err(_) => Value::Null,
+    };
+    Ok((StatusCode::OK, Json(json!({ "status": "ready", "database": "ok", "outbox": outbox, "erasures": erasures }))))
 }
