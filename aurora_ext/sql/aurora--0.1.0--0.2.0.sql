@@ -763,6 +763,10 @@ begin
           from owned where s.id = owned.id
     )
     select coalesce(jsonb_agg(jsonb_build_object('salon_id', id, 'new_owner', heir)), '[]') into v_salons from owned;
+    -- a salon's picture belongs to the salon: it stays, no longer marked as hers (an UPDATE:
+    -- Storage guards deletes only)
+    update storage.objects set owner = null, owner_id = null
+     where bucket_id = 'salon-avatars' and (owner = p_user or owner_id = p_user::text);
 
     -- what she wrote is her personal data: deleted, not anonymised (replies to her stay,
     -- without the reference; reactions to her messages go with them)

@@ -229,6 +229,10 @@ async fn erasure_reaches_every_system_and_leaves_only_what_the_policy_names() {
     a.execute("insert into salon_invitations (salon_id, invited_by, invitee_email, token_hash) values ($1, $2, $3, sha256('x'))",
               &[&salon, &claire, &email.to_uppercase()]).await.unwrap();
     a.execute("insert into salon_join_attempts (user_id) values ($1)", &[&ines]).await.unwrap();
+    // the salon's picture, which she uploaded as its owner
+    a.execute("insert into storage.objects (bucket_id, name, owner, owner_id) values ('salon-avatars', $1::uuid::text || '/logo.png', $2::uuid, $2::uuid::text)",
+              &[&salon, &ines]).await.unwrap();
+    w.supabase.state.lock().unwrap().objects.insert(("salon-avatars".into(), format!("{salon}/logo.png")), vec![7]);
     // an email to her and one to Claire wait in the outbox (due later: the worker is running);
     // once her erasure has started, Claire's is made due: it must go out, hers never
     // (one transaction: the worker never sees them due)
@@ -251,7 +255,7 @@ async fn erasure_reaches_every_system_and_leaves_only_what_the_policy_names() {
                     "activities", "progress_history", "emails", "subscriptions", "payments", "stripe_events", "files", "brevo"] {
         assert!(doc.get(section).is_some_and(|v| !v.is_null()), "export lacks {section}: {doc}");
     }
-    assert_eq!(doc["files"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["files"].as_array().unwrap().len(), 3, "her avatar, her cover, and the salon picture she uploaded");
     assert!(doc["files"][0]["download_url"].as_str().unwrap_or_else(|| panic!("{}", doc["files"])).starts_with(&format!("{}/storage/v1/object/sign/avatars/{ines}/me.png?token=", w.supabase.base)));
     assert_eq!(doc["brevo"]["contact"]["list_ids"], json!([7]));
     assert_eq!(doc["subscriptions"][0]["id"], "sub_ines");
@@ -311,6 +315,10 @@ async fn erasure_reaches_every_system_and_leaves_only_what_the_policy_names() {
     let objects = w.supabase.state.lock().unwrap().objects.clone();
     assert!(objects.keys().all(|(_, n)| !n.starts_with(&ines.to_string())), "her files' bytes are gone: {objects:?}");
     assert!(objects.keys().any(|(_, n)| n.starts_with(&claire.to_string())), "Claire's are not");
+    assert!(objects.contains_key(&("salon-avatars".to_string(), format!("{salon}/logo.png"))), "the salon keeps its picture");
+    let logo_owner: Option<Uuid> = a.query_one("select owner from storage.objects where bucket_id = 'salon-avatars'", &[])
+        .await.unwrap().get(0);
+    assert_eq!(logo_owner, None, "… no longer marked as hers");
     let sub_status: String = a.query_one("select status from subscriptions where id = 'sub_ines'", &[]).await.unwrap().get(0);
     assert_eq!(sub_status, "canceled", "aurora's record of her subscription follows Stripe");
 
