@@ -22,7 +22,6 @@ use crate::storage::Storage;
 use crate::stripe::StripeApi;
 use crate::third_party::Answer;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -40,14 +39,10 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(db: Db, gotrue: GoTrue, config: Arc<Config>) -> Result<Worker, String> {
-        let timeout = config.third_party_timeout;
-        let stripe = StripeApi::new(&config.stripe_api_url, config.stripe_secret_key.clone(), timeout)?;
-        let storage = Storage::new(&config.supabase_url, config.supabase_service_role_key.clone(), timeout)?;
-        let brevo = match &config.email.brevo_api_key {
-            Some(key) => Some(Brevo::new(&config.email.brevo_api_url, key.clone(), timeout)?),
-            None => None,
-        };
+    /// With the clients the edge already made (App::build): one GoTrue, Storage and Brevo
+    /// client per edge, shared with the routes.
+    pub fn new(db: Db, gotrue: GoTrue, storage: Storage, brevo: Option<Brevo>, config: Arc<Config>) -> Result<Worker, String> {
+        let stripe = StripeApi::new(&config.stripe_api_url, config.stripe_secret_key.clone(), config.third_party_timeout)?;
         Ok(Worker { db, gotrue, stripe, brevo, storage, config })
     }
 
@@ -189,12 +184,7 @@ impl Worker {
     }
 
     async fn storage(&self, input: &Value) -> Result<Value, String> {
-        let mut by_bucket: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for f in input["files"].as_array().into_iter().flatten() {
-            if let (Some(b), Some(n)) = (f["bucket"].as_str(), f["name"].as_str()) {
-                by_bucket.entry(b.to_string()).or_default().push(n.to_string());
-            }
-        }
+        let by_bucket = crate::storage::by_bucket(&input["files"]);
         let mut deleted = 0usize;
         for (bucket, names) in &by_bucket {
             for chunk in names.chunks(STORAGE_BATCH) {

@@ -81,7 +81,10 @@ impl App {
         let config = std::sync::Arc::new(config);
         // the erasure worker runs where the email worker does (AURORA_EMAIL_WORKER)
         let erasure = if config.email.worker {
-            Some(erasure::Worker::new(db.clone(), gotrue.clone(), config.clone()).map_err(std::io::Error::other)?)
+            Some(
+                erasure::Worker::new(db.clone(), gotrue.clone(), storage.clone(), brevo.clone(), config.clone())
+                    .map_err(std::io::Error::other)?,
+            )
         } else {
             None
         };

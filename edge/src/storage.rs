@@ -3,6 +3,7 @@
 use crate::third_party::{segment, send, Answer};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 #[derive(Clone)]
@@ -54,4 +55,16 @@ impl Storage {
             Answer::Retry(e) => Err(e),
         }
     }
+}
+
+/// `[{bucket, name}, …]` (as the database lists a member's files) grouped by bucket, names
+/// in order: the Storage API deletes and signs per bucket.
+pub fn by_bucket(files: &Value) -> BTreeMap<String, Vec<String>> {
+    let mut grouped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in files.as_array().into_iter().flatten() {
+        if let (Some(b), Some(n)) = (f["bucket"].as_str(), f["name"].as_str()) {
+            grouped.entry(b.to_string()).or_default().push(n.to_string());
+        }
+    }
+    grouped
 }

@@ -264,6 +264,12 @@ async fn erasure_reaches_every_system_and_leaves_only_what_the_policy_names() {
     assert_eq!(doc["join_attempts"].as_array().unwrap().len(), 1);
     assert_eq!(doc["stripe_events"].as_array().unwrap().len(), 3);
 
+    // nobody erases or exports without a member's token
+    assert_eq!(http.post(format!("{}/api/account/erasure", edge.base)).send().await.unwrap().status(), 401);
+    assert_eq!(http.get(format!("{}/api/account/export", edge.base)).bearer_auth("not-a-token").send().await.unwrap().status(), 401);
+    let none: i64 = a.query_one("select count(*) from aurora_private.erasures", &[]).await.unwrap().get(0);
+    assert_eq!(none, 0, "and nothing was started");
+
     // erasure, by her
     let before = (w.stripe.calls().len(), w.brevo.calls().len(), w.supabase.calls().len());
     let sent_before = w.brevo.state.lock().unwrap().sent_to.len();

@@ -42,12 +42,7 @@ async fn erase(State(state): State<AppState>, member: Member) -> Result<(StatusC
 /// an export is whole or not given.
 async fn export(State(state): State<AppState>, member: Member) -> Result<Json<Value>, AppError> {
     let mut doc = state.db.as_member(&member, "select public.export_my_data()", &[]).await?;
-    let mut by_bucket: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for f in doc["files"].as_array().into_iter().flatten() {
-        if let (Some(b), Some(n)) = (f["bucket"].as_str(), f["name"].as_str()) {
-            by_bucket.entry(b.to_string()).or_default().push(n.to_string());
-        }
-    }
+    let by_bucket = crate::storage::by_bucket(&doc["files"]);
     let mut links: BTreeMap<(String, String), String> = BTreeMap::new();
     for (bucket, names) in &by_bucket {
         let signed = state.storage.sign(bucket, names, LINK_SECONDS).await.map_err(AppError::Unavailable)?;
