@@ -101,6 +101,23 @@ install_extension() {
     (cd "$AURORA_ROOT" && cargo pgrx install -p aurora --pg-config "$PG_CONFIG" "${profile_flag[@]}")
 }
 
+# Node.js 20+ and the pinned tools of types/check (Supabase's type generator, TypeScript,
+# supabase-js), installed from npm into the clone (types/check/node_modules).
+ensure_typegen() {
+    if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+        command -v node >/dev/null || { apt-get update -qq; apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+    fi
+    (cd "$AURORA_ROOT/types/check" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
+}
+
+# Supabase's TypeScript types of database $1's public schema, as `supabase gen types
+# typescript` makes them (the generator runs the same way inside the CLI's container).
+generate_types() {
+    PG_META_DB_URL="postgresql://postgres@${AURORA_PGHOST}:${AURORA_PGPORT}/$1" \
+        PG_META_GENERATE_TYPES=typescript PG_META_GENERATE_TYPES_INCLUDED_SCHEMAS=public \
+        node "$AURORA_ROOT/types/check/node_modules/@supabase/postgres-meta/dist/server/server.js" 2>/dev/null
+}
+
 psql_admin() {
     psql -X -q -v ON_ERROR_STOP=1 -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres "$@"
 }

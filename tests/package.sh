@@ -34,7 +34,7 @@ version=$(p -d pkg -c "create extension aurora" -c "select extversion from pg_ex
 answer=$(p -d pkg -c "insert into auth.users (id, email) values ('11111111-1111-4111-8111-111111111111', 'ines@example.fr')" \
                -c "begin" -c "set local role authenticated" \
                -c "select set_config('request.jwt.claims', '{\"sub\":\"11111111-1111-4111-8111-111111111111\",\"role\":\"authenticated\"}', true)" \
-               -c "select (export_my_data() -> 'account' ->> 'email')" -c "commit" | tail -1)
+               -c "select (to_jsonb(export_my_data()) -> 'account' ->> 'email')" -c "commit" | tail -1)
 [ "$answer" = "ines@example.fr" ] || fail "the packaged library answered: $answer"
 ok "from the package alone: create extension aurora ($version) in a fresh cluster, and a member's call answers"
 echo "packages: $passed passed, 0 failed"

@@ -88,8 +88,8 @@ begin
         perform set_config('role', 'authenticated', true);
         insert into public.chat_messages (salon_id, content) values (m.salon_id, 'Avant la mise à jour')
         returning id into msg;
-        perform public.toggle_message_reaction(msg, '🌸');
-        perform public.rpc_update_activity();
+        perform to_jsonb(public.toggle_message_reaction(msg, '🌸'));
+        perform to_jsonb(public.rpc_update_activity());
         perform set_config('role', 'none', true);
     end loop;
 end
@@ -163,9 +163,9 @@ MEMBER=$(sql -d "$OLD_DB" -c "select user_id from public.salon_members order by 
 SALON=$(sql -d "$OLD_DB" -c "select salon_id from public.salon_members where user_id = '${MEMBER}' limit 1")
 MESSAGE=$(sql -d "$OLD_DB" -c "select max(id) from public.chat_messages where salon_id = '${SALON}'")
 # each call: a core RPC, a read RPC, a trigger path (a member posting), the sweep
-for call in "select public.toggle_message_reaction(${MESSAGE}, '👍')" \
+for call in "select to_jsonb(public.toggle_message_reaction(${MESSAGE}, '👍'))" \
             "select * from public.get_leaderboard(5)" \
-            "select public.rpc_update_activity()" \
+            "select to_jsonb(public.rpc_update_activity())" \
             "insert into public.chat_messages (salon_id, content) values ('${SALON}', 'Pendant la mise à jour')" \
             "select public.check_inactive_users()"; do
     out=$(psql -X -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d "$OLD_DB" -v VERBOSITY=verbose 2>&1 <<EOF
@@ -205,7 +205,7 @@ psql -X -q -v ON_ERROR_STOP=1 -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgre
 begin;
 set local role authenticated;
 select set_config('request.jwt.claims', '{"sub":"${MEMBER}","role":"authenticated"}', true);
-select public.toggle_message_reaction(${MESSAGE}, '👍');
+select to_jsonb(public.toggle_message_reaction(${MESSAGE}, '👍'));
 insert into public.chat_messages (salon_id, content) values ('${SALON}', 'Après la mise à jour');
 rollback;
 EOF

@@ -974,3 +974,373 @@ as $$
 $$;
 revoke all on function aurora_private.erasure_stats() from public, anon, authenticated;
 grant execute on function aurora_private.erasure_stats() to service_role, aurora_edge;
+
+-- The supabase-js contract: every RPC answers a declared type (a composite the type
+-- generator names, types/database.types.ts), not jsonb; single-row functions answer one row;
+-- get_leaderboard's argument is max_entries (PostgREST reads `limit` as its own). The Rust
+-- functions that were public themselves become cores in aurora_private behind wrappers.
+
+create function aurora_private.unwrap_as(result jsonb, shape anyelement) returns anyelement
+language plpgsql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if result ? 'error' then
+        perform aurora_private.unwrap(result);
+    end if;
+    if jsonb_typeof(result -> 'ok') is distinct from 'object' then
+        return null;
+    end if;
+    return jsonb_populate_record(shape, result -> 'ok');
+end
+$$;
+
+create function aurora_private.answer_as(answer jsonb, shape anyelement) returns anyelement
+language plpgsql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if jsonb_typeof(answer) is distinct from 'object' then
+        return null;
+    end if;
+    return jsonb_populate_record(shape, answer);
+end
+$$;
+
+create type salon_answer as (
+    id uuid, name text, description text, avatar_url text, category text, city text,
+    color_theme text, owner_id uuid, is_active boolean, member_count integer,
+    message_count integer, created_at timestamptz, updated_at timestamptz, owner_name text,
+    owner_avatar text, actual_member_count integer, messages_today bigint, share_code text,
+    role text, joined_at timestamptz
+);
+
+create type salon_invitation_answer as (
+    id uuid, salon_id uuid, token text, expires_at timestamptz, invitee_id uuid, invitee_email text
+);
+
+create type salon_departure as (salon_id uuid, "left" boolean, new_owner uuid, archived boolean);
+
+create type salon_role_answer as (salon_id uuid, user_id uuid, role text);
+
+create type deleted_message as (id bigint, salon_id uuid, is_deleted boolean);
+
+create type reply_preview as (
+    id bigint, salon_id uuid, user_id uuid, author_name text, author_avatar text, excerpt text,
+    is_deleted boolean, created_at timestamptz
+);
+
+create type reaction_answer as (message_id bigint, emoji text, action text, reacted boolean, count integer);
+
+create type lesson_content as (lesson_id uuid, title text, content text, video_url text);
+
+create type course_enrolment as (
+    course_id uuid, enrolled_at timestamptz, status text, progress_percentage integer,
+    newly_enrolled boolean
+);
+
+create type lesson_progress_answer as (
+    lesson_id uuid, status text, completion_percentage integer, newly_completed boolean,
+    course_completed boolean, watch_time_seconds integer, last_video_position integer,
+    completed_at timestamptz
+);
+
+create type course_lesson as (
+    id uuid, lesson_number integer, title text, duration_minutes integer, is_free boolean,
+    release_day_offset integer, available_at timestamptz, is_released boolean, can_open boolean,
+    status text, completion_percentage integer
+);
+
+create type trial_answer as (subscription_type text, trial_ends_at timestamptz);
+
+create type profile_page as (
+    id uuid, full_name text, avatar_url text, bio text, city text, interests text[],
+    cover_url text, presence_status text, created_at timestamptz
+);
+
+create type profile_view as (counted boolean, views_today integer, "limit" integer, profile profile_page);
+
+create type presence_state as (
+    presence_status text, is_manual_status boolean, last_activity timestamptz,
+    presence_expires_at timestamptz, streak_days integer
+);
+
+create type leaderboard_entry as (
+    rank bigint, user_id uuid, full_name text, avatar_url text, points integer, level integer
+);
+
+create type erasure_step as (step text, status text, attempts integer, last_error text, done_at timestamptz);
+
+create type salon_handover as (salon_id uuid, new_owner uuid);
+
+create type erasure_state as (
+    user_id uuid, requested_by text, requested_at timestamptz, completed_at timestamptz,
+    status text, steps erasure_step[], started boolean, salons_handed_over salon_handover[]
+);
+
+create type member_export as (
+    exported_at timestamptz, account jsonb, profile jsonb, stats jsonb, salons jsonb,
+    salons_owned jsonb, messages jsonb, reactions jsonb, invitations_sent jsonb,
+    invitations_received jsonb, join_attempts jsonb, enrollments jsonb, courses jsonb,
+    lesson_progress jsonb, achievements jsonb, activities jsonb, progress_history jsonb,
+    emails jsonb, subscriptions jsonb, payments jsonb, stripe_events jsonb, files jsonb
+);
+
+drop function create_salon_with_code(text, text, text, text, text), join_salon_via_code(text), create_salon_invitation(uuid, text, uuid, integer), accept_salon_invitation(text), leave_salon(uuid), set_member_role(uuid, uuid, text), delete_message(bigint), get_reply_message_info(bigint), toggle_message_reaction(bigint, text), handle_message_reaction(bigint, text, text), get_lesson_content(uuid), start_course(uuid), update_lesson_progress(uuid, integer, integer, integer), get_course_lessons(uuid), start_trial(), record_profile_view(uuid), handle_user_signin(), handle_user_signout(), update_user_activity(), rpc_update_activity(), rpc_set_manual_status(text), ensure_profile(), my_profile(), get_leaderboard(integer), erase_member(uuid), delete_my_account(), export_my_data();
+
+CREATE  FUNCTION aurora_private."update_user_activity"() RETURNS jsonb /* JsonB */
+STRICT VOLATILE SECURITY DEFINER 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'update_user_activity_wrapper';
+
+CREATE  FUNCTION aurora_private."rpc_update_activity"() RETURNS jsonb /* JsonB */
+STRICT VOLATILE SECURITY DEFINER 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'rpc_update_activity_wrapper';
+
+CREATE  FUNCTION aurora_private."handle_user_signin"() RETURNS jsonb /* JsonB */
+STRICT VOLATILE SECURITY DEFINER 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'handle_user_signin_wrapper';
+
+CREATE  FUNCTION aurora_private."handle_user_signout"() RETURNS jsonb /* JsonB */
+STRICT VOLATILE SECURITY DEFINER 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'handle_user_signout_wrapper';
+
+CREATE  FUNCTION aurora_private."rpc_set_manual_status"(
+	"status" TEXT DEFAULT NULL /* Option < String > */
+) RETURNS jsonb /* JsonB */
+VOLATILE SECURITY DEFINER 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'rpc_set_manual_status_wrapper';
+
+CREATE  FUNCTION aurora_private."ensure_profile"() RETURNS jsonb /* pgrx :: JsonB */
+STRICT VOLATILE SECURITY DEFINER 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'ensure_profile_wrapper';
+
+CREATE  FUNCTION aurora_private."export_my_data"() RETURNS jsonb /* JsonB */
+STRICT STABLE SECURITY DEFINER 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'export_my_data_wrapper';
+
+CREATE  FUNCTION aurora_private."delete_my_account"() RETURNS jsonb /* JsonB */
+STRICT VOLATILE SECURITY DEFINER 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'delete_my_account_wrapper';
+
+CREATE  FUNCTION aurora_private."get_leaderboard"(
+	"max_entries" INT /* i32 */
+) RETURNS TABLE (
+	"rank" bigint,  /* i64 */
+	"user_id" uuid,  /* pgrx :: Uuid */
+	"full_name" TEXT,  /* Option < String > */
+	"avatar_url" TEXT,  /* Option < String > */
+	"points" INT,  /* i32 */
+	"level" INT  /* i32 */
+)
+STRICT STABLE SECURITY DEFINER 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'get_leaderboard_wrapper';
+
+CREATE  FUNCTION aurora_private."get_course_lessons"(
+	"course_id" uuid /* pgrx :: Uuid */
+) RETURNS TABLE (
+	"id" uuid,  /* pgrx :: Uuid */
+	"lesson_number" INT,  /* i32 */
+	"title" TEXT,  /* String */
+	"duration_minutes" INT,  /* Option < i32 > */
+	"is_free" bool,  /* bool */
+	"release_day_offset" INT,  /* i32 */
+	"available_at" timestamp with time zone,  /* Option < pgrx :: datum :: TimestampWithTimeZone > */
+	"is_released" bool,  /* bool */
+	"can_open" bool,  /* bool */
+	"status" TEXT,  /* String */
+	"completion_percentage" INT  /* i32 */
+)
+STRICT STABLE SECURITY DEFINER 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'get_course_lessons_wrapper';
+
+create function create_salon_with_code(name text, description text default null,
+                                       category text default null, city text default null,
+                                       color_theme text default null)
+returns salon_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.create_salon_with_code(name, description, category, city, color_theme), null::public.salon_answer); end $$;
+
+create function join_salon_via_code(code text)
+returns salon_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.join_salon_via_code(code), null::public.salon_answer); end $$;
+
+create function create_salon_invitation(salon_id uuid, invitee_email text default null,
+                                        invitee_id uuid default null, expires_in_days integer default null)
+returns salon_invitation_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.create_salon_invitation(salon_id, invitee_email, invitee_id, expires_in_days), null::public.salon_invitation_answer); end $$;
+
+create function accept_salon_invitation(token text)
+returns salon_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.accept_salon_invitation(token), null::public.salon_answer); end $$;
+
+create function leave_salon(salon_id uuid)
+returns salon_departure language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.leave_salon(salon_id), null::public.salon_departure); end $$;
+
+create function set_member_role(salon_id uuid, user_id uuid, role text)
+returns salon_role_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.set_member_role(salon_id, user_id, role), null::public.salon_role_answer); end $$;
+
+create function delete_message(message_id bigint)
+returns deleted_message language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.delete_message(message_id), null::public.deleted_message); end $$;
+
+create function get_reply_message_info(message_id bigint)
+returns reply_preview language plpgsql stable security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.get_reply_message_info(message_id), null::public.reply_preview); end $$;
+
+create function toggle_message_reaction(message_id bigint, emoji text)
+returns reaction_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.toggle_message_reaction(message_id, emoji), null::public.reaction_answer); end $$;
+
+create function handle_message_reaction(message_id bigint, emoji text, action text)
+returns reaction_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.handle_message_reaction(message_id, emoji, action), null::public.reaction_answer); end $$;
+
+create function get_lesson_content(lesson_id uuid)
+returns lesson_content language plpgsql stable security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.get_lesson_content(lesson_id), null::public.lesson_content); end $$;
+
+create function start_course(course_id uuid)
+returns course_enrolment language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.start_course(course_id), null::public.course_enrolment); end $$;
+
+create function update_lesson_progress(lesson_id uuid, position_seconds integer default 0,
+                                       watch_time_seconds integer default 0,
+                                       completion_percentage integer default 0)
+returns lesson_progress_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.update_lesson_progress(lesson_id, position_seconds, watch_time_seconds, completion_percentage), null::public.lesson_progress_answer); end $$;
+
+create function get_course_lessons(course_id uuid)
+returns setof course_lesson language sql stable security definer set search_path = pg_catalog, pg_temp
+as $$ select * from aurora_private.get_course_lessons($1) $$;
+
+create function start_trial()
+returns trial_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.start_trial(), null::public.trial_answer); end $$;
+
+create function record_profile_view(profile_id uuid)
+returns profile_view language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.record_profile_view(profile_id), null::public.profile_view); end $$;
+
+create function handle_user_signin()
+returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.handle_user_signin(), null::public.presence_state); end $$;
+
+create function handle_user_signout()
+returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.handle_user_signout(), null::public.presence_state); end $$;
+
+create function update_user_activity()
+returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.update_user_activity(), null::public.presence_state); end $$;
+
+create function rpc_update_activity()
+returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.rpc_update_activity(), null::public.presence_state); end $$;
+
+create function rpc_set_manual_status(status text default null)
+returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.rpc_set_manual_status(status), null::public.presence_state); end $$;
+
+create function ensure_profile()
+returns profiles language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.ensure_profile(), null::public.profiles); end $$;
+
+create function my_profile() returns profiles
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select p.* from public.profiles p where p.id = (select auth.uid())
+$$;
+
+create function get_leaderboard(max_entries integer default 10)
+returns setof leaderboard_entry language sql stable security definer set search_path = pg_catalog, pg_temp
+as $$ select * from aurora_private.get_leaderboard(max_entries) $$;
+
+create function erase_member(member_id uuid) returns erasure_state
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.start_erasure(member_id, 'service_role'), null::public.erasure_state); end $$;
+
+create function delete_my_account() returns erasure_state
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.delete_my_account(), null::public.erasure_state); end $$;
+
+create function export_my_data() returns member_export
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.export_my_data(), null::public.member_export); end $$;
+
+do $$
+declare f text;
+begin
+    foreach f in array array['aurora_private.unwrap_as(jsonb, anyelement)',
+                             'aurora_private.answer_as(jsonb, anyelement)',
+                             'aurora_private.update_user_activity()',
+                             'aurora_private.rpc_update_activity()',
+                             'aurora_private.handle_user_signin()',
+                             'aurora_private.handle_user_signout()',
+                             'aurora_private.rpc_set_manual_status(text)',
+                             'aurora_private.ensure_profile()',
+                             'aurora_private.export_my_data()',
+                             'aurora_private.delete_my_account()',
+                             'aurora_private.get_leaderboard(integer)',
+                             'aurora_private.get_course_lessons(uuid)',
+                             'create_salon_with_code(text, text, text, text, text)',
+                             'join_salon_via_code(text)',
+                             'create_salon_invitation(uuid, text, uuid, integer)',
+                             'accept_salon_invitation(text)',
+                             'leave_salon(uuid)',
+                             'set_member_role(uuid, uuid, text)',
+                             'delete_message(bigint)',
+                             'get_reply_message_info(bigint)',
+                             'toggle_message_reaction(bigint, text)',
+                             'handle_message_reaction(bigint, text, text)',
+                             'get_lesson_content(uuid)',
+                             'start_course(uuid)',
+                             'update_lesson_progress(uuid, integer, integer, integer)',
+                             'get_course_lessons(uuid)',
+                             'start_trial()',
+                             'record_profile_view(uuid)',
+                             'handle_user_signin()',
+                             'handle_user_signout()',
+                             'update_user_activity()',
+                             'rpc_update_activity()',
+                             'rpc_set_manual_status(text)',
+                             'ensure_profile()',
+                             'my_profile()',
+                             'get_leaderboard(integer)',
+                             'erase_member(uuid)',
+                             'delete_my_account()',
+                             'export_my_data()'] loop
+        execute format('revoke all on function %s from public, anon, authenticated', f);
+    end loop;
+end
+$$;
+
+grant execute on function aurora_private.unwrap_as(jsonb, anyelement), aurora_private.answer_as(jsonb, anyelement), aurora_private.update_user_activity(), aurora_private.rpc_update_activity(), aurora_private.handle_user_signin(), aurora_private.handle_user_signout(), aurora_private.rpc_set_manual_status(text), aurora_private.ensure_profile(), aurora_private.export_my_data(), aurora_private.delete_my_account(), aurora_private.get_leaderboard(integer), aurora_private.get_course_lessons(uuid) to service_role;
+
+grant execute on function create_salon_with_code(text, text, text, text, text), join_salon_via_code(text), create_salon_invitation(uuid, text, uuid, integer), accept_salon_invitation(text), leave_salon(uuid), set_member_role(uuid, uuid, text), delete_message(bigint), get_reply_message_info(bigint), toggle_message_reaction(bigint, text), handle_message_reaction(bigint, text, text), get_lesson_content(uuid), start_course(uuid), update_lesson_progress(uuid, integer, integer, integer), get_course_lessons(uuid), start_trial(), record_profile_view(uuid), handle_user_signin(), handle_user_signout(), update_user_activity(), rpc_update_activity(), rpc_set_manual_status(text), ensure_profile(), my_profile(), get_leaderboard(integer), delete_my_account(), export_my_data() to authenticated;
+
+grant execute on function my_profile(), get_lesson_content(uuid), create_salon_with_code(text, text, text, text, text), join_salon_via_code(text), create_salon_invitation(uuid, text, uuid, integer), accept_salon_invitation(text), leave_salon(uuid), set_member_role(uuid, uuid, text), delete_message(bigint), get_reply_message_info(bigint), toggle_message_reaction(bigint, text), handle_message_reaction(bigint, text, text), start_course(uuid), get_course_lessons(uuid), update_lesson_progress(uuid, integer, integer, integer), record_profile_view(uuid), get_leaderboard(integer), export_my_data(), erase_member(uuid) to service_role;

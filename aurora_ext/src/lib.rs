@@ -129,7 +129,8 @@ extension_sql_file!(
         "chat_api",
         courses::get_lesson_content_core,
         courses::start_course_core,
-        courses::update_lesson_progress_core
+        courses::update_lesson_progress_core,
+        courses::get_course_lessons
     ]
 );
 extension_sql_file!(
@@ -141,7 +142,25 @@ extension_sql_file!("email/api.sql", name = "email_api", requires = ["billing_se
 extension_sql_file!(
     "privacy/api.sql",
     name = "privacy_api",
-    requires = ["email_api", privacy::redact_stripe_payload]
+    requires = ["email_api", privacy::redact_stripe_payload, privacy::export_my_data, privacy::delete_my_account]
+);
+extension_sql_file!(
+    "profiles/api.sql",
+    name = "profiles_api",
+    requires = [
+        "privacy_api",
+        profiles::ensure_profile,
+        profiles::presence::update_user_activity,
+        profiles::presence::rpc_update_activity,
+        profiles::presence::handle_user_signin,
+        profiles::presence::handle_user_signout,
+        profiles::presence::rpc_set_manual_status
+    ]
+);
+extension_sql_file!(
+    "gamification/api.sql",
+    name = "gamification_api",
+    requires = ["profiles_api", gamification::api::get_leaderboard]
 );
 extension_sql_file!("platform/finalize.sql", name = "finalize", finalize);
 

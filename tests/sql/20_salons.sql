@@ -41,7 +41,7 @@ select is((select count(*)::int from salon_invitations), 0, 'an outsider sees no
 select throws_ok($$ insert into salon_members (salon_id, user_id) values (tests.fx('lectrices'), tests.fx('olga')) $$,
                  '42501', null, 'joining by writing salon_members (without the code) is refused');
 select throws_ok($$ insert into salons (name, owner_id) values ('mien', tests.fx('olga')) $$,
-                 '42501', null, 'salons are created through create_salon_with_code() only');
+                 '42501', null, 'salons are created through to_jsonb(create_salon_with_code()) only');
 select throws_ok($$ insert into salon_counter_shards (salon_id, shard, member_delta) values (tests.fx('lectrices'), 0, 100) $$,
                  '42501', null, 'counters are not writable');
 update salons set name = 'à moi' where id = tests.fx('lectrices');
@@ -90,7 +90,7 @@ select throws_ok($$ update salons set name = 'x' || repeat(' ', 100000) where id
 select throws_ok($$ update salons set name = '   ' where id = tests.fx('lectrices') $$,
                  '23514', null, 'and a blank one');
 select throws_ok($$ update salons set owner_id = tests.fx('claire') where id = tests.fx('lectrices') $$,
-                 '42501', null, 'ownership changes through set_member_role() only');
+                 '42501', null, 'ownership changes through to_jsonb(set_member_role()) only');
 select is((select count(*)::int from salon_invitations), 1, 'the owner sees her salon''s invitations');
 select throws_ok('select token_hash from salon_invitations', '42501', null, 'the token hash is never readable');
 delete from salon_members where salon_id = tests.fx('lectrices') and user_id = tests.fx('ines');

@@ -59,7 +59,7 @@ select lives_ok($$ insert into chat_messages (salon_id, content, reply_to_id)
                    select tests.fx('lectrices'), 'Merci !', id from msg where name = 'welcome' $$,
                 'a reply inside the salon');
 select throws_ok($$ update chat_messages set is_deleted = true, deleted_at = now() where content = 'Merci !' $$,
-                 '42501', null, 'soft delete goes through delete_message()');
+                 '42501', null, 'soft delete goes through to_jsonb(delete_message())');
 select throws_ok($$ delete from chat_messages where content = 'Merci !' $$, '42501', null, 'messages are never hard-deleted by clients');
 select throws_ok($$ update chat_messages set salon_id = tests.fx('marche') where content = 'Merci !' $$,
                  '42501', null, 'a message cannot move');

@@ -63,52 +63,52 @@ insert into msg select 'claire_un', id from chat_messages where content = 'un';
 insert into msg select 'claire_deux', id from chat_messages where content = 'deux';
 insert into msg select 'ines_m1', id from chat_messages where content = 'm1';
 select tests.act_as_anon();
-select throws_ok($$ select delete_message(1) $$, '42501', null, 'anon cannot delete');
+select throws_ok($$ select to_jsonb(delete_message(1)) $$, '42501', null, 'anon cannot delete');
 select tests.act_as('olga');
-select throws_ok($$ select delete_message((select id from msg where name = 'claire_un')) $$, 'PT404', null,
+select throws_ok($$ select to_jsonb(delete_message((select id from msg where name = 'claire_un'))) $$, 'PT404', null,
                  'an outsider cannot even find the message');
 select tests.act_as('claire');
-select throws_ok($$ select delete_message((select id from msg where name = 'ines_m1')) $$, '42501', null,
+select throws_ok($$ select to_jsonb(delete_message((select id from msg where name = 'ines_m1'))) $$, '42501', null,
                  'a member cannot delete someone else''s message');
-select is(delete_message((select id from msg where name = 'claire_un'))->>'is_deleted', 'true', 'an author deletes her message');
-select is(delete_message((select id from msg where name = 'claire_un'))->>'is_deleted', 'true', 'deleting again is idempotent');
+select is(to_jsonb(delete_message((select id from msg where name = 'claire_un')))->>'is_deleted', 'true', 'an author deletes her message');
+select is(to_jsonb(delete_message((select id from msg where name = 'claire_un')))->>'is_deleted', 'true', 'deleting again is idempotent');
 select is((select count(*)::int from chat_messages where id = (select id from msg where name = 'claire_un')), 0, 'it disappears');
 select tests.act_as('mona');
-select is(delete_message((select id from msg where name = 'claire_deux'))->>'is_deleted', 'true', 'a moderator deletes a member''s message');
+select is(to_jsonb(delete_message((select id from msg where name = 'claire_deux')))->>'is_deleted', 'true', 'a moderator deletes a member''s message');
 select tests.act_as('ines');
-select is(delete_message((select id from msg where name = 'ines_m1'))->>'is_deleted', 'true', 'the owner deletes');
-select throws_ok($$ select delete_message(null) $$, '22023', null, 'a missing id is refused');
+select is(to_jsonb(delete_message((select id from msg where name = 'ines_m1')))->>'is_deleted', 'true', 'the owner deletes');
+select throws_ok($$ select to_jsonb(delete_message(null)) $$, '22023', null, 'a missing id is refused');
 select is((select message_count::int from salons_with_details where id = tests.fx('lectrices')),
           (select count(*)::int from chat_messages where salon_id = tests.fx('lectrices')), 'the counter follows soft deletes');
 
 -- reply info -----------------------------------------------------------------------------
 select tests.act_as('claire');
-select is(get_reply_message_info((select id from msg where name = 'welcome'))->>'author_name', 'Ines', 'reply info names the author');
-select is(char_length(get_reply_message_info((select id from msg where name = 'welcome'))->>'excerpt'), 120, 'with a 120-character excerpt');
-select is(get_reply_message_info((select id from msg where name = 'claire_un'))->>'is_deleted', 'true', 'a deleted parent says so');
-select is(get_reply_message_info((select id from msg where name = 'claire_un'))->'excerpt', 'null'::jsonb, '… without its text');
-select throws_ok($$ select get_reply_message_info((select id from msg where name = 'elsewhere')) $$, 'PT404', null,
+select is(to_jsonb(get_reply_message_info((select id from msg where name = 'welcome')))->>'author_name', 'Ines', 'reply info names the author');
+select is(char_length(to_jsonb(get_reply_message_info((select id from msg where name = 'welcome')))->>'excerpt'), 120, 'with a 120-character excerpt');
+select is(to_jsonb(get_reply_message_info((select id from msg where name = 'claire_un')))->>'is_deleted', 'true', 'a deleted parent says so');
+select is(to_jsonb(get_reply_message_info((select id from msg where name = 'claire_un')))->'excerpt', 'null'::jsonb, '… without its text');
+select throws_ok($$ select to_jsonb(get_reply_message_info((select id from msg where name = 'elsewhere'))) $$, 'PT404', null,
                  'another salon''s message is not found');
 
 -- reactions ------------------------------------------------------------------------------
-select is(toggle_message_reaction((select id from msg where name = 'welcome'), '❤️')->>'action', 'added', 'toggle adds');
-select is(toggle_message_reaction((select id from msg where name = 'welcome'), '❤️')->>'action', 'removed', 'toggle removes');
-select is(toggle_message_reaction((select id from msg where name = 'welcome'), '❤️')->>'count', '1', 'and reports the count');
-select is(handle_message_reaction((select id from msg where name = 'welcome'), '❤️', 'add')->>'count', '1', 'add is idempotent');
-select is(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'add')->>'action', 'added', 'skin tones are one emoji');
-select is(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'remove')->>'action', 'removed', 'remove');
-select is(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'remove')->>'action', 'unchanged', 'remove is idempotent');
-select is(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'remove')->>'count', '0', 'and reports the count without her');
-select is(handle_message_reaction((select id from msg where name = 'welcome'), '❤️', 'remove')->>'count', '0', 'a removal reports the count without her');
-select is(handle_message_reaction((select id from msg where name = 'welcome'), '❤️', 'add')->>'count', '1', 'an addition with her');
-select throws_ok($$ select toggle_message_reaction((select id from msg where name = 'welcome'), 'lol') $$, '22023', null, 'text is not an emoji');
-select throws_ok($$ select toggle_message_reaction((select id from msg where name = 'welcome'), '👍👍') $$, '22023', null, 'two emoji are not one');
-select throws_ok($$ select handle_message_reaction((select id from msg where name = 'welcome'), '👍', 'like') $$, '22023', null, 'unknown action refused');
-select throws_ok($$ select toggle_message_reaction((select id from msg where name = 'claire_un'), '👍') $$, 'PT404', null, 'a deleted message takes no reaction');
-select throws_ok($$ select toggle_message_reaction((select id from msg where name = 'elsewhere'), '👍') $$, 'PT404', null, 'nor one in another salon');
+select is(to_jsonb(toggle_message_reaction((select id from msg where name = 'welcome'), '❤️'))->>'action', 'added', 'toggle adds');
+select is(to_jsonb(toggle_message_reaction((select id from msg where name = 'welcome'), '❤️'))->>'action', 'removed', 'toggle removes');
+select is(to_jsonb(toggle_message_reaction((select id from msg where name = 'welcome'), '❤️'))->>'count', '1', 'and reports the count');
+select is(to_jsonb(handle_message_reaction((select id from msg where name = 'welcome'), '❤️', 'add'))->>'count', '1', 'add is idempotent');
+select is(to_jsonb(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'add'))->>'action', 'added', 'skin tones are one emoji');
+select is(to_jsonb(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'remove'))->>'action', 'removed', 'remove');
+select is(to_jsonb(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'remove'))->>'action', 'unchanged', 'remove is idempotent');
+select is(to_jsonb(handle_message_reaction((select id from msg where name = 'welcome'), '👍🏽', 'remove'))->>'count', '0', 'and reports the count without her');
+select is(to_jsonb(handle_message_reaction((select id from msg where name = 'welcome'), '❤️', 'remove'))->>'count', '0', 'a removal reports the count without her');
+select is(to_jsonb(handle_message_reaction((select id from msg where name = 'welcome'), '❤️', 'add'))->>'count', '1', 'an addition with her');
+select throws_ok($$ select to_jsonb(toggle_message_reaction((select id from msg where name = 'welcome'), 'lol')) $$, '22023', null, 'text is not an emoji');
+select throws_ok($$ select to_jsonb(toggle_message_reaction((select id from msg where name = 'welcome'), '👍👍')) $$, '22023', null, 'two emoji are not one');
+select throws_ok($$ select to_jsonb(handle_message_reaction((select id from msg where name = 'welcome'), '👍', 'like')) $$, '22023', null, 'unknown action refused');
+select throws_ok($$ select to_jsonb(toggle_message_reaction((select id from msg where name = 'claire_un'), '👍')) $$, 'PT404', null, 'a deleted message takes no reaction');
+select throws_ok($$ select to_jsonb(toggle_message_reaction((select id from msg where name = 'elsewhere'), '👍')) $$, 'PT404', null, 'nor one in another salon');
 select tests.act_as('mona');
-select is(toggle_message_reaction((select id from msg where name = 'welcome'), '❤️')->>'count', '2', 'two members, one emoji');
-select is(toggle_message_reaction((select id from msg where name = 'welcome'), '🌸')->>'count', '1', 'another emoji');
+select is(to_jsonb(toggle_message_reaction((select id from msg where name = 'welcome'), '❤️'))->>'count', '2', 'two members, one emoji');
+select is(to_jsonb(toggle_message_reaction((select id from msg where name = 'welcome'), '🌸'))->>'count', '1', 'another emoji');
 
 select results_eq(
     $$ select emoji, count, reacted_by_me, jsonb_array_length(reactors)

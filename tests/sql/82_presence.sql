@@ -7,38 +7,38 @@ select tests.create_user('olga');
 select tests.share_tap_state();
 
 select tests.act_as_anon();
-select throws_ok('select handle_user_signin()', '42501', null, 'anon has no presence');
-select throws_ok('select rpc_update_activity()', '42501', null, 'nor heartbeat');
+select throws_ok('select to_jsonb(handle_user_signin())', '42501', null, 'anon has no presence');
+select throws_ok('select to_jsonb(rpc_update_activity())', '42501', null, 'nor heartbeat');
 
 select tests.act_as('ines');
-select is(handle_user_signin()->>'presence_status', 'online', 'sign-in puts her online');
-select is((handle_user_signin()->>'streak_days')::int, 1, 'a first day starts a streak of 1 (same day twice stays 1)');
+select is(to_jsonb(handle_user_signin())->>'presence_status', 'online', 'sign-in puts her online');
+select is((to_jsonb(handle_user_signin())->>'streak_days')::int, 1, 'a first day starts a streak of 1 (same day twice stays 1)');
 select tests.act_as_admin();
 update user_stats set streak_days = 2, last_streak_date = (now() at time zone 'Europe/Paris')::date - 1 where user_id = tests.fx('ines');
 select tests.act_as('ines');
-select is((handle_user_signin()->>'streak_days')::int, 3, 'the next day extends it');
+select is((to_jsonb(handle_user_signin())->>'streak_days')::int, 3, 'the next day extends it');
 select is((select count(*)::int from user_achievements where badge_id = 'streak_3'), 1, 'three days earn a badge');
 select tests.act_as_admin();
 update user_stats set last_streak_date = (now() at time zone 'Europe/Paris')::date - 3 where user_id = tests.fx('ines');
 select tests.act_as('ines');
-select is((handle_user_signin()->>'streak_days')::int, 1, 'a gap restarts the streak');
+select is((to_jsonb(handle_user_signin())->>'streak_days')::int, 1, 'a gap restarts the streak');
 select is((select longest_streak_days from user_stats), 3, 'the longest streak is kept');
 select is((select count(*)::int from user_achievements where badge_id = 'streak_3'), 1, 'and the badge is not paid twice');
 
-select is(rpc_set_manual_status('busy')->>'presence_status', 'busy', 'a manual status');
-select is(rpc_update_activity()->>'presence_status', 'busy', 'survives the heartbeat');
-select throws_ok($$ select rpc_set_manual_status('invisible') $$, '22023', null, 'unknown statuses are refused');
-select is(rpc_set_manual_status(null)->>'presence_status', 'online', 'null gives presence back to activity');
-select is(update_user_activity()->>'is_manual_status', 'false', 'update_user_activity is the same heartbeat');
-select is(handle_user_signout()->>'presence_status', 'offline', 'sign-out');
+select is(to_jsonb(rpc_set_manual_status('busy'))->>'presence_status', 'busy', 'a manual status');
+select is(to_jsonb(rpc_update_activity())->>'presence_status', 'busy', 'survives the heartbeat');
+select throws_ok($$ select to_jsonb(rpc_set_manual_status('invisible')) $$, '22023', null, 'unknown statuses are refused');
+select is(to_jsonb(rpc_set_manual_status(null))->>'presence_status', 'online', 'null gives presence back to activity');
+select is(to_jsonb(update_user_activity())->>'is_manual_status', 'false', 'update_user_activity is the same heartbeat');
+select is(to_jsonb(handle_user_signout())->>'presence_status', 'offline', 'sign-out');
 
 -- the sweep
 select tests.act_as('claire');
-select handle_user_signin();
+select to_jsonb(handle_user_signin());
 select tests.act_as('olga');
-select rpc_set_manual_status('away');
+select to_jsonb(rpc_set_manual_status('away'));
 select tests.act_as('ines');
-select handle_user_signin();
+select to_jsonb(handle_user_signin());
 select tests.act_as_admin();
 update profiles set presence_expires_at = now() - interval '1 second', last_activity = now() - interval '301 seconds'
  where id in (tests.fx('claire'), tests.fx('olga'));
@@ -51,7 +51,7 @@ select is((select presence_status from profiles where id = tests.fx('ines')), 'o
 select is(check_inactive_users(), 0::bigint, 'a second sweep finds nothing');
 update profiles set auto_offline_after = 3600 where id = tests.fx('ines');
 select tests.act_as('ines');
-select ok((rpc_update_activity()->>'presence_expires_at')::timestamptz > now() + interval '59 minutes',
+select ok((to_jsonb(rpc_update_activity())->>'presence_expires_at')::timestamptz > now() + interval '59 minutes',
           'a member''s own auto_offline_after sets her expiry');
 
 -- heartbeats write at most once a minute (a fifth of auto_offline_after when shorter)
@@ -59,7 +59,7 @@ select tests.act_as_admin();
 update profiles set last_activity = now() - interval '30 seconds', presence_expires_at = now() + interval '3570 seconds'
  where id = tests.fx('ines');
 select tests.act_as('ines');
-select is((rpc_update_activity()->>'last_activity')::timestamptz, now() - interval '30 seconds',
+select is((to_jsonb(rpc_update_activity())->>'last_activity')::timestamptz, now() - interval '30 seconds',
           'a heartbeat within a minute of the last write writes nothing');
 select tests.act_as_admin();
 select is((select last_activity from profiles where id = tests.fx('ines')), now() - interval '30 seconds',
@@ -67,33 +67,33 @@ select is((select last_activity from profiles where id = tests.fx('ines')), now(
 update profiles set last_activity = now() - interval '61 seconds', presence_expires_at = now() + interval '3539 seconds'
  where id = tests.fx('ines');
 select tests.act_as('ines');
-select is((rpc_update_activity()->>'last_activity')::timestamptz, now(), 'after a minute it writes');
+select is((to_jsonb(rpc_update_activity())->>'last_activity')::timestamptz, now(), 'after a minute it writes');
 select tests.act_as_admin();
 update profiles set presence_status = 'offline', status = 'offline', last_activity = now() - interval '5 seconds',
                     presence_expires_at = now() + interval '3595 seconds'
  where id = tests.fx('ines');
 select tests.act_as('ines');
-select is(rpc_update_activity()->>'presence_status', 'online', 'coming back online is never put off');
+select is(to_jsonb(rpc_update_activity())->>'presence_status', 'online', 'coming back online is never put off');
 select tests.act_as_admin();
 update profiles set auto_offline_after = 30, last_activity = now() - interval '7 seconds',
                     presence_expires_at = now() + interval '23 seconds'
  where id = tests.fx('ines');
 select tests.act_as('ines');
-select is((rpc_update_activity()->>'last_activity')::timestamptz, now(),
+select is((to_jsonb(rpc_update_activity())->>'last_activity')::timestamptz, now(),
           'with a 30 s presence the window is 6 s: a beat 7 s later writes');
 select tests.act_as_admin();
 update profiles set auto_offline_after = 3600, last_activity = now() - interval '10 seconds',
                     presence_expires_at = now() + interval '3590 seconds'
  where id = tests.fx('ines');
 select tests.act_as('ines');
-select is((handle_user_signin()->>'last_activity')::timestamptz, now(), 'sign-in always writes');
+select is((to_jsonb(handle_user_signin())->>'last_activity')::timestamptz, now(), 'sign-in always writes');
 
 -- presence is not an edit: updated_at moves only when the profile is edited
 select tests.act_as_admin();
 update profiles set updated_at = '2000-01-01' where id = tests.fx('ines');
 select tests.act_as('ines');
-select rpc_update_activity();
-select rpc_set_manual_status('away');
+select to_jsonb(rpc_update_activity());
+select to_jsonb(rpc_set_manual_status('away'));
 select is((select updated_at from profiles where id = tests.fx('ines')), '2000-01-01'::timestamptz,
           'heartbeats and statuses leave updated_at alone');
 update profiles set bio = 'Lectrice' where id = tests.fx('ines');

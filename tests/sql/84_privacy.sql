@@ -16,11 +16,11 @@ insert into storage.objects (bucket_id, name, owner) values ('avatars', tests.fx
 select tests.share_tap_state();
 
 select tests.act_as_anon();
-select throws_ok('select export_my_data()', '42501', null, 'anon has nothing to export');
-select throws_ok('select delete_my_account()', '42501', null, 'nor to delete');
+select throws_ok('select to_jsonb(export_my_data())', '42501', null, 'anon has nothing to export');
+select throws_ok('select to_jsonb(delete_my_account())', '42501', null, 'nor to delete');
 
 select tests.act_as('ines');
-create temp table export as select export_my_data() as doc;
+create temp table export as select to_jsonb(export_my_data()) as doc;
 select is((select doc->'account'->>'email' from export), 'ines@example.fr', 'the export holds the account');
 select is((select doc->'profile'->>'stripe_customer_id' from export), 'cus_ines', 'the whole profile');
 select is((select jsonb_array_length(doc->'messages') from export), 1, 'her messages');
@@ -46,7 +46,7 @@ values ('evt_ines_1', 'invoice.paid', 'cus_ines', tests.fx('ines'), 'applied',
           "footer": "Pour ines@example.fr", "metadata": {"user_id": "x"}}}}');
 select tests.act_as('ines');
 
-create temp table erasure as select delete_my_account() as doc;
+create temp table erasure as select to_jsonb(delete_my_account()) as doc;
 grant select on erasure to public;
 select is((select doc->>'started' from erasure), 'true', 'a member starts her erasure');
 select is((select doc->>'status' from erasure), 'running', '… which runs on outside the database');
@@ -54,10 +54,10 @@ select is((select jsonb_agg(s->>'step' order by s->>'step') from erasure, jsonb_
           '["auth_user", "brevo", "sign_out", "storage", "stripe"]', 'five steps: GoTrue twice, Stripe, Brevo, Storage');
 select is((select doc->'salons_handed_over' from erasure) @> jsonb_build_array(jsonb_build_object('salon_id', tests.fx('solo'), 'new_owner', null)),
           true, 'the salons she owned are handed over');
-select is((delete_my_account()->>'started'), 'false', 'asked again, she gets the erasure already started');
-select throws_ok('select export_my_data()', '42501', 'this account is being erased', 'from now on her token opens nothing');
-select throws_ok('select ensure_profile()', '42501', 'this account is being erased', '… not even her profile back');
-select throws_ok('select start_trial()', '42501', 'this account is being erased', '… nor a trial');
+select is((to_jsonb(delete_my_account())->>'started'), 'false', 'asked again, she gets the erasure already started');
+select throws_ok('select to_jsonb(export_my_data())', '42501', 'this account is being erased', 'from now on her token opens nothing');
+select throws_ok('select to_jsonb(ensure_profile())', '42501', 'this account is being erased', '… not even her profile back');
+select throws_ok('select to_jsonb(start_trial())', '42501', 'this account is being erased', '… nor a trial');
 select throws_ok(format($$ insert into chat_messages (salon_id, user_id, content) values (%L, %L, 'encore') $$,
                         tests.fx('lectrices'), tests.fx('ines')), '42501', null, 'she cannot post');
 select throws_ok(format($$ insert into storage.objects (bucket_id, name) values ('avatars', '%s/new.png') $$, tests.fx('ines')),
@@ -146,13 +146,13 @@ select is((select running from aurora_private.erasure_stats()), 0::bigint, 'and 
 -- service_role erases any member; members and anon cannot
 update profiles set stripe_customer_id = null where id = tests.fx('olga');
 select tests.act_as('claire');
-select throws_ok(format($$ select erase_member(%L) $$, tests.fx('olga')), '42501', null, 'a member cannot erase another');
+select throws_ok(format($$ select to_jsonb(erase_member(%L)) $$, tests.fx('olga')), '42501', null, 'a member cannot erase another');
 select tests.act_as_anon();
-select throws_ok(format($$ select erase_member(%L) $$, tests.fx('olga')), '42501', null, 'nor can anon');
+select throws_ok(format($$ select to_jsonb(erase_member(%L)) $$, tests.fx('olga')), '42501', null, 'nor can anon');
 select tests.act_as_service();
-select is(erase_member(tests.fx('olga')) ->> 'requested_by', 'service_role', 'service_role erases a member');
-select throws_ok($$ select erase_member('00000000-0000-0000-0000-000000000000') $$, 'P0002', null, 'an unknown member is 404');
-select throws_ok($$ select erase_member(null) $$, '22023', null, 'no id is 22023');
+select is(to_jsonb(erase_member(tests.fx('olga'))) ->> 'requested_by', 'service_role', 'service_role erases a member');
+select throws_ok($$ select to_jsonb(erase_member('00000000-0000-0000-0000-000000000000')) $$, 'P0002', null, 'an unknown member is 404');
+select throws_ok($$ select to_jsonb(erase_member(null)) $$, '22023', null, 'no id is 22023');
 select is((select count(*)::int from aurora_private.erasure_steps where user_id = tests.fx('olga') and step = 'stripe' and status = 'done'), 1,
           'with no Stripe customer, the Stripe step is done at once');
 

@@ -9,14 +9,14 @@ async fn absent_details_are_absent_not_empty() {
     let ana = create_user(&admin, "ana@example.fr").await;
     let mut c = db.admin().await;
     // bad input: a message and a hint, no detail
-    let e = as_user(&mut c, ana, "select create_salon_with_code('   ')", &[]).await.unwrap_err();
+    let e = as_user(&mut c, ana, "select to_jsonb(create_salon_with_code('   '))", &[]).await.unwrap_err();
     let d = e.as_db_error().expect("a database error");
     assert_eq!(d.code().code(), "22023");
     assert_eq!(d.detail(), None, "no detail: absent, not an empty string");
     assert!(d.hint().is_some_and(|h| !h.is_empty()), "the French hint for the member");
     // a freemium limit: the detail says which
-    as_user(&mut c, ana, "select create_salon_with_code('Un')", &[]).await.unwrap();
-    let e = as_user(&mut c, ana, "select create_salon_with_code('Deux')", &[]).await.unwrap_err();
+    as_user(&mut c, ana, "select to_jsonb(create_salon_with_code('Un'))", &[]).await.unwrap();
+    let e = as_user(&mut c, ana, "select to_jsonb(create_salon_with_code('Deux'))", &[]).await.unwrap_err();
     let d = e.as_db_error().unwrap();
     assert_eq!(d.code().code(), "PT402");
     assert_eq!(d.detail(), Some("limit: 1 salons"));

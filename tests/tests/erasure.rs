@@ -355,7 +355,7 @@ async fn erasure_outlasts_every_third_party_failing_and_does_nothing_twice() {
     w.supabase.fail_next(&[Fault::Before, Fault::Hang, Fault::After, Fault::Before, Fault::After, Fault::Hang]);
     let service = connect(&w.db.url).await;
     service.batch_execute("set role service_role").await.unwrap();
-    let started: Value = service.query_one("select erase_member($1)", &[&ines]).await.unwrap().get(0);
+    let started: Value = service.query_one("select to_jsonb(erase_member($1))", &[&ines]).await.unwrap().get(0);
     assert_eq!(started["requested_by"], "service_role");
     let edge = w.edge().await;
     let a = &w.admin;
@@ -393,7 +393,7 @@ async fn an_edge_killed_mid_erasure_leaves_it_to_the_next_one() {
     let mut first = spawn_edge_process(&env, &[]);
     let service = connect(&w.db.url).await;
     service.batch_execute("set role service_role").await.unwrap();
-    service.execute("select erase_member($1)", &[&ines]).await.unwrap();
+    service.execute("select to_jsonb(erase_member($1))", &[&ines]).await.unwrap();
     let a = &w.admin;
     assert!(eventually(a, "select count(*) = 1 from aurora_private.erasure_steps where step = 'stripe' and status = 'running'", 20).await);
     first.kill().unwrap();
@@ -419,14 +419,14 @@ async fn parallel_requests_start_one_erasure() {
             let tx = c.transaction().await.unwrap();
             if i % 3 == 0 {
                 tx.batch_execute("set local role service_role").await.unwrap();
-                let v: Value = tx.query_one("select erase_member($1)", &[&ines]).await.unwrap().get(0);
+                let v: Value = tx.query_one("select to_jsonb(erase_member($1))", &[&ines]).await.unwrap().get(0);
                 tx.commit().await.unwrap();
                 v
             } else {
                 tx.batch_execute("set local role authenticated").await.unwrap();
                 let claims = json!({ "sub": ines.to_string(), "role": "authenticated" }).to_string();
                 tx.execute("select set_config('request.jwt.claims', $1, true)", &[&claims]).await.unwrap();
-                let v: Value = tx.query_one("select delete_my_account()", &[]).await.unwrap().get(0);
+                let v: Value = tx.query_one("select to_jsonb(delete_my_account())", &[]).await.unwrap().get(0);
                 tx.commit().await.unwrap();
                 v
             }

@@ -69,7 +69,7 @@ async fn each_limit_passes_exactly_its_number_under_a_burst() {
 
     // salon creation: limit 1, 12 at once
     let ana = freemium_member(&admin, "ana@example.fr").await;
-    let out = burst(&db, ana, "select create_salon_with_code($1)", (0..12).map(|i| Some(format!("Salon {i}"))).collect()).await;
+    let out = burst(&db, ana, "select to_jsonb(create_salon_with_code($1))", (0..12).map(|i| Some(format!("Salon {i}"))).collect()).await;
     let (passed, errors) = tally(&out);
     assert_eq!(passed, created as usize, "creations: {errors:?}");
     assert_eq!(errors.get("PT402"), Some(&(12 - created as usize)), "{errors:?}");
@@ -87,7 +87,7 @@ async fn each_limit_passes_exactly_its_number_under_a_burst() {
         share_codes.push(Some(code));
     }
     let bea = freemium_member(&admin, "bea@example.fr").await;
-    let out = burst(&db, bea, "select join_salon_via_code($1)", share_codes).await;
+    let out = burst(&db, bea, "select to_jsonb(join_salon_via_code($1))", share_codes).await;
     let (passed, errors) = tally(&out);
     assert_eq!(passed, joined as usize, "joins: {errors:?}");
     assert_eq!(errors.get("PT402"), Some(&(16 - joined as usize)), "{errors:?}");
@@ -95,7 +95,7 @@ async fn each_limit_passes_exactly_its_number_under_a_burst() {
 
     // wrong codes: 10 per window, 40 at once
     let cleo = freemium_member(&admin, "cleo@example.fr").await;
-    let out = burst(&db, cleo, "select join_salon_via_code($1)", (0..40).map(|i| Some(format!("NOPE{i:04}"))).collect()).await;
+    let out = burst(&db, cleo, "select to_jsonb(join_salon_via_code($1))", (0..40).map(|i| Some(format!("NOPE{i:04}"))).collect()).await;
     let (passed, errors) = tally(&out);
     assert_eq!(passed, codes as usize, "wrong codes processed: {errors:?}");
     assert_eq!(errors.get("PT429"), Some(&(40 - codes as usize)), "{errors:?}");
@@ -107,7 +107,7 @@ async fn each_limit_passes_exactly_its_number_under_a_burst() {
     for i in 0..40 {
         pages.push(Some(create_user(&admin, &format!("page{i}@example.fr")).await.to_string()));
     }
-    let out = burst(&db, dora, "select record_profile_view($1::text::uuid)", pages).await;
+    let out = burst(&db, dora, "select to_jsonb(record_profile_view($1::text::uuid))", pages).await;
     let (passed, errors) = tally(&out);
     assert_eq!(passed, views as usize, "views: {errors:?}");
     assert_eq!(errors.get("PT402"), Some(&(40 - views as usize)), "{errors:?}");
@@ -130,7 +130,7 @@ async fn each_limit_passes_exactly_its_number_under_a_burst() {
 
     // the free trial: once, 12 at once
     let flo = freemium_member(&admin, "flo@example.fr").await;
-    let out = burst(&db, flo, "select start_trial()", (0..12).map(|_| None).collect()).await;
+    let out = burst(&db, flo, "select to_jsonb(start_trial())", (0..12).map(|_| None).collect()).await;
     let (passed, errors) = tally(&out);
     assert_eq!(passed, 1, "one trial: {errors:?}");
     assert_eq!(errors.get("PT409"), Some(&11), "{errors:?}");
@@ -160,14 +160,14 @@ async fn an_expired_trial_has_the_free_allowances_everywhere() {
     let mut c = connect(&db.url).await;
     let mut refused = Vec::new();
     for (i, code) in codes.iter().enumerate() {
-        if let Err(e) = as_user(&mut c, gina, "select join_salon_via_code($1)", &[code]).await {
+        if let Err(e) = as_user(&mut c, gina, "select to_jsonb(join_salon_via_code($1))", &[code]).await {
             refused.push((i, e.code().unwrap().code().to_string()));
         }
     }
     assert_eq!(refused, vec![(3, "PT402".to_string()), (4, "PT402".to_string())], "3 joins, as freemium");
     let mut created = 0;
     for i in 0..3 {
-        if as_user(&mut c, gina, "select create_salon_with_code($1)", &[&format!("Mine {i}")]).await.is_ok() {
+        if as_user(&mut c, gina, "select to_jsonb(create_salon_with_code($1))", &[&format!("Mine {i}")]).await.is_ok() {
             created += 1;
         }
     }

@@ -43,13 +43,13 @@ async fn reading_functions_take_no_transaction_id_and_writes_say_read_only() {
         format!("select salon_share_code('{salon}')"),
         format!("select user_is_salon_member('{salon}', '{claire}')"),
         "select * from my_profile()".to_string(),
-        format!("select get_reply_message_info({message})"),
+        format!("select to_jsonb(get_reply_message_info({message}))"),
         format!("select get_message_reactions_summary({message})"),
         format!("select get_all_message_reactions_batch(array[{message}]::bigint[])"),
         format!("select * from get_lesson_content('{lesson}')"),
         format!("select * from get_course_lessons('{course}')"),
         "select * from get_leaderboard(10)".to_string(),
-        "select export_my_data()".to_string(),
+        "select to_jsonb(export_my_data())".to_string(),
         "select * from salons_with_details".to_string(),
         "select * from my_salons".to_string(),
         format!("select * from chat_messages_with_profiles where salon_id = '{salon}'"),
@@ -59,16 +59,16 @@ async fn reading_functions_take_no_transaction_id_and_writes_say_read_only() {
         assert_eq!(read_only_as(&mut c, ines, sql).await, Ok(false), "{sql}: answers read-only, without a transaction id");
     }
     let writes = [
-        format!("select toggle_message_reaction({message}, '❤️')"),
-        format!("select join_salon_via_code('{code}')"),
+        format!("select to_jsonb(toggle_message_reaction({message}, '❤️'))"),
+        format!("select to_jsonb(join_salon_via_code('{code}'))"),
         format!("insert into chat_messages (salon_id, user_id, content) values ('{salon}', '{ines}', 'encore')"),
-        "select create_salon_with_code('Jardins', null, null, null, null)".to_string(),
-        format!("select start_course('{course}')"),
-        format!("select update_lesson_progress('{lesson}', 30, 30, 50)"),
-        format!("select record_profile_view('{ines}')"),
-        format!("select leave_salon('{salon}')"),
-        "select ensure_profile()".to_string(),
-        "select delete_my_account()".to_string(),
+        "select to_jsonb(create_salon_with_code('Jardins', null, null, null, null))".to_string(),
+        format!("select to_jsonb(start_course('{course}'))"),
+        format!("select to_jsonb(update_lesson_progress('{lesson}', 30, 30, 50))"),
+        format!("select to_jsonb(record_profile_view('{ines}'))"),
+        format!("select to_jsonb(leave_salon('{salon}'))"),
+        "select to_jsonb(ensure_profile())".to_string(),
+        "select to_jsonb(delete_my_account())".to_string(),
     ];
     for sql in &writes {
         assert_eq!(read_only_as(&mut c, claire, sql).await, Err("25006".to_string()), "{sql}: refused as a read-only transaction");

@@ -44,7 +44,7 @@ async fn concurrent_toggles_keep_one_row_per_member_and_exact_counts() {
         tasks.push(tokio::spawn(async move {
             let mut c = connect(&url).await;
             for _ in 0..times {
-                as_user(&mut c, u, "select toggle_message_reaction($1, '❤️')", &[&message]).await.expect("toggle");
+                as_user(&mut c, u, "select to_jsonb(toggle_message_reaction($1, '❤️'))", &[&message]).await.expect("toggle");
             }
         }));
     }
@@ -54,8 +54,8 @@ async fn concurrent_toggles_keep_one_row_per_member_and_exact_counts() {
         tasks.push(tokio::spawn(async move {
             let mut c = connect(&url).await;
             for _ in 0..10 {
-                as_user(&mut c, hammer, "select handle_message_reaction($1, '👍', 'add')", &[&message]).await.expect("add");
-                as_user(&mut c, hammer, "select handle_message_reaction($1, '👍', 'remove')", &[&message]).await.expect("remove");
+                as_user(&mut c, hammer, "select to_jsonb(handle_message_reaction($1, '👍', 'add'))", &[&message]).await.expect("add");
+                as_user(&mut c, hammer, "select to_jsonb(handle_message_reaction($1, '👍', 'remove'))", &[&message]).await.expect("remove");
             }
         }));
     }
@@ -115,7 +115,7 @@ async fn concurrent_joins_by_code_are_exact_and_idempotent() {
             let code = code.clone();
             tasks.push(tokio::spawn(async move {
                 let mut c = connect(&url).await;
-                as_user(&mut c, u, "select join_salon_via_code($1)", &[&*code]).await.expect("join");
+                as_user(&mut c, u, "select to_jsonb(join_salon_via_code($1))", &[&*code]).await.expect("join");
             }));
         }
     }
@@ -209,7 +209,7 @@ async fn concurrent_first_progress_reports_credit_the_lesson_once() {
         let url = db.url.clone();
         tasks.push(tokio::spawn(async move {
             let mut c = connect(&url).await;
-            as_user(&mut c, member, "select update_lesson_progress($1, 0, 864000, 100)", &[&lesson])
+            as_user(&mut c, member, "select to_jsonb(update_lesson_progress($1, 0, 864000, 100))", &[&lesson])
                 .await
                 .expect("progress");
         }));

@@ -68,13 +68,13 @@ async fn a_standby_reads_refuses_writes_and_takes_over_without_losing_an_acknowl
     phase("standby in sync");
     // the standby: reads answer, writes are 25006 (not XX000), the worker is not running
     let mut s = connect(&standby.url("aurora_ha")).await;
-    for read in ["select get_leaderboard(10)", "select export_my_data()", "select * from my_profile()",
+    for read in ["select get_leaderboard(10)", "select to_jsonb(export_my_data())", "select * from my_profile()",
                  "select get_all_message_reactions_batch(array(select id from chat_messages))",
                  "select user_is_salon_member('aaaaaaaa-0001-4000-8000-000000000001', null)"] {
         assert_eq!(as_ines(&mut s, read).await, Ok(()), "{read} on the standby");
     }
-    for write in ["select toggle_message_reaction((select min(id) from chat_messages), '❤️')",
-                  "select rpc_set_manual_status('away')", "select start_trial()"] {
+    for write in ["select to_jsonb(toggle_message_reaction((select min(id) from chat_messages), '❤️'))",
+                  "select to_jsonb(rpc_set_manual_status('away'))", "select to_jsonb(start_trial())"] {
         assert_eq!(as_ines(&mut s, write).await, Err("25006".into()), "{write} on the standby");
     }
     let workers: i64 = s.query_one("select count(*) from pg_stat_activity where backend_type = 'aurora presence sweep'", &[])

@@ -26,18 +26,27 @@ $$;
 create trigger chat_messages_guard before insert on chat_messages
     for each row execute function chat_messages_guard();
 
+-- What the RPCs answer (docs/api.md), as types the client's generated types name.
+create type deleted_message as (id bigint, salon_id uuid, is_deleted boolean);
+create type reply_preview as (
+    id bigint, salon_id uuid, user_id uuid, author_name text, author_avatar text, excerpt text,
+    is_deleted boolean, created_at timestamptz
+);
+-- action: added | removed | unchanged
+create type reaction_answer as (message_id bigint, emoji text, action text, reacted boolean, count integer);
+
 create function delete_message(message_id bigint)
-returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap(aurora_private.delete_message(message_id)); end $$;
+returns deleted_message language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.delete_message(message_id), null::public.deleted_message); end $$;
 
 create function get_reply_message_info(message_id bigint)
-returns jsonb language plpgsql stable security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap(aurora_private.get_reply_message_info(message_id)); end $$;
+returns reply_preview language plpgsql stable security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.get_reply_message_info(message_id), null::public.reply_preview); end $$;
 
 create function toggle_message_reaction(message_id bigint, emoji text)
-returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap(aurora_private.toggle_message_reaction(message_id, emoji)); end $$;
+returns reaction_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.toggle_message_reaction(message_id, emoji), null::public.reaction_answer); end $$;
 
 create function handle_message_reaction(message_id bigint, emoji text, action text)
-returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap(aurora_private.handle_message_reaction(message_id, emoji, action)); end $$;
+returns reaction_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.handle_message_reaction(message_id, emoji, action), null::public.reaction_answer); end $$;

@@ -150,7 +150,7 @@ fn start_course_core(course_id: Option<pgrx::Uuid>) -> JsonB {
 
 /// The lessons of a published course with, for the caller: when each is released, whether
 /// she may open it, and her progress. Unknown or unpublished courses have no lessons.
-#[pg_extern(stable, security_definer)]
+#[pg_extern(schema = "aurora_private", stable, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn get_course_lessons(
     course_id: pgrx::Uuid,

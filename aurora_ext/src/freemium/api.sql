@@ -38,13 +38,23 @@ as $$
     select count(*)::int from ended
 $$;
 
+-- What the RPCs answer (docs/api.md), as types the client's generated types name.
+create type trial_answer as (subscription_type text, trial_ends_at timestamptz);
+-- a member's profile page
+create type profile_page as (
+    id uuid, full_name text, avatar_url text, bio text, city text, interests text[],
+    cover_url text, presence_status text, created_at timestamptz
+);
+-- limit: her daily views (null when she has no limit)
+create type profile_view as (counted boolean, views_today integer, "limit" integer, profile profile_page);
+
 -- The free trial, once (PT409 the second time; 42501 when no trial is offered).
 create function start_trial()
-returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap(aurora_private.start_trial()); end $$;
+returns trial_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.start_trial(), null::public.trial_answer); end $$;
 
 -- A member's profile page (bio, city, interests, cover), counted against a free member's
 -- daily views; name and avatar stay readable to every member for chat.
 create function record_profile_view(profile_id uuid)
-returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap(aurora_private.record_profile_view(profile_id)); end $$;
+returns profile_view language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.record_profile_view(profile_id), null::public.profile_view); end $$;

@@ -4,10 +4,10 @@ use crate::platform::error::raise;
 use pgrx::prelude::*;
 
 /// The top members by points: public fields only (name, avatar, points, level).
-#[pg_extern(stable, security_definer)]
+#[pg_extern(schema = "aurora_private", stable, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn get_leaderboard(
-    limit: default!(i32, 10),
+    max_entries: i32,
 ) -> TableIterator<
     'static,
     (
@@ -20,8 +20,8 @@ fn get_leaderboard(
     ),
 > {
     require_user_or_raise();
-    if !(1..=100).contains(&limit) {
-        raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "limit must be between 1 and 100", None, Some("Limite invalide."));
+    if !(1..=100).contains(&max_entries) {
+        raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "max_entries must be between 1 and 100", None, Some("Limite invalide."));
     }
     let rows = Spi::connect(|client| {
         client
@@ -31,7 +31,7 @@ fn get_leaderboard(
                   order by s.points desc, s.user_id
                   limit $1",
                 None,
-                &[limit.into()],
+                &[max_entries.into()],
             )
             .map(|t| {
                 t.map(|r| {
@@ -47,6 +47,6 @@ fn get_leaderboard(
                 .collect::<Vec<_>>()
             })
     })
-    .unwrap_or_else(|e| error!("aurora: leaderboard: {e}"));
+    .unwrap_or_else(|e| error!("aurora: get_leaderboard: {e}"));
     TableIterator::new(rows)
 }

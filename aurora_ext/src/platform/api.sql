@@ -32,6 +32,38 @@ begin
 end
 $$;
 
+-- The typed face of a core's answer: its `ok` as the function's declared result type (a
+-- composite the type generator and PostgREST both see; `shape` is `null::<type>`), or its
+-- error raised as unwrap() raises it. An `ok` that is not an object (join_salon_via_code's
+-- unknown code) is SQL null; PostgREST shows a null composite as an object of nulls.
+create function aurora_private.unwrap_as(result jsonb, shape anyelement) returns anyelement
+language plpgsql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if result ? 'error' then
+        perform aurora_private.unwrap(result);
+    end if;
+    if jsonb_typeof(result -> 'ok') is distinct from 'object' then
+        return null;
+    end if;
+    return jsonb_populate_record(shape, result -> 'ok');
+end
+$$;
+
+-- The same for a core that raises its errors itself and answers a plain object.
+create function aurora_private.answer_as(answer jsonb, shape anyelement) returns anyelement
+language plpgsql immutable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if jsonb_typeof(answer) is distinct from 'object' then
+        return null;
+    end if;
+    return jsonb_populate_record(shape, answer);
+end
+$$;
+
 -- settings are readable by members (clients show the limits), written by service_role
 alter table aurora_settings enable row level security;
 create policy aurora_settings_select on aurora_settings for select to authenticated using (true);

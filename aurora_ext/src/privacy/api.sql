@@ -9,7 +9,16 @@
 -- bytes with the rows), and last her auth user (GoTrue), which takes the rest with it.
 -- What is kept, and why: README, "Retention".
 
--- The state of her erasure, as the member, the edge and service_role see it.
+-- The state of her erasure, as the member, the edge and service_role see it (the RPCs
+-- answer it as erasure_state; step: sign_out | stripe | brevo | storage | auth_user, status:
+-- pending | running | done; the erasure's status: running | completed).
+create type erasure_step as (step text, status text, attempts integer, last_error text, done_at timestamptz);
+create type salon_handover as (salon_id uuid, new_owner uuid);
+create type erasure_state as (
+    user_id uuid, requested_by text, requested_at timestamptz, completed_at timestamptz,
+    status text, steps erasure_step[], started boolean, salons_handed_over salon_handover[]
+);
+
 create function aurora_private.erasure_status(p_user uuid) returns jsonb
 language sql stable security definer
 set search_path = pg_catalog, pg_temp
@@ -144,12 +153,30 @@ $$;
 
 -- service_role's entry (PostgREST: rpc('erase_member', { member_id })): starts the erasure
 -- of any member, or answers its state when it was started already.
-create function erase_member(member_id uuid) returns jsonb
-language sql volatile security definer
+create function erase_member(member_id uuid) returns erasure_state
+language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
-as $$
-    select aurora_private.start_erasure(member_id, 'service_role')
-$$;
+as $$ begin return aurora_private.answer_as(aurora_private.start_erasure(member_id, 'service_role'), null::public.erasure_state); end $$;
+
+-- The member's own: her erasure (core in privacy/mod.rs: it accepts her token while
+-- everything else refuses it), and the export of everything aurora holds of her.
+create function delete_my_account() returns erasure_state
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.delete_my_account(), null::public.erasure_state); end $$;
+
+-- each section: the rows of that kind, as JSON (README, "Erasure, export and retention")
+create type member_export as (
+    exported_at timestamptz, account jsonb, profile jsonb, stats jsonb, salons jsonb,
+    salons_owned jsonb, messages jsonb, reactions jsonb, invitations_sent jsonb,
+    invitations_received jsonb, join_attempts jsonb, enrollments jsonb, courses jsonb,
+    lesson_progress jsonb, achievements jsonb, activities jsonb, progress_history jsonb,
+    emails jsonb, subscriptions jsonb, payments jsonb, stripe_events jsonb, files jsonb
+);
+create function export_my_data() returns member_export
+language plpgsql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.export_my_data(), null::public.member_export); end $$;
 
 -- Whether a Stripe customer belonged to an erased member.
 create function aurora_private.stripe_customer_erased(customer text) returns boolean

@@ -5,7 +5,7 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 
 /// One JSON document with everything the caller's account holds.
-#[pg_extern(stable, security_definer)]
+#[pg_extern(schema = "aurora_private", stable, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn export_my_data() -> JsonB {
     let me = require_user_or_raise();
@@ -88,7 +88,7 @@ fn export_my_data() -> JsonB {
 /// Starts the erasure of the caller's account (privacy/api.sql says what happens, in the
 /// database at once and outside it through the edge) and answers its state; asked again,
 /// answers the state of the erasure already started. Her token opens nothing else from now.
-#[pg_extern(volatile, security_definer)]
+#[pg_extern(schema = "aurora_private", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn delete_my_account() -> JsonB {
     let me = match crate::platform::caller::Caller::current_even_if_erased() {

@@ -135,7 +135,7 @@ pub mod presence;
 
 /// Makes sure the caller has her profile and stats rows (members created before aurora
 /// was installed have none), then returns her whole profile. Idempotent.
-#[pg_extern(volatile, security_definer)]
+#[pg_extern(schema = "aurora_private", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn ensure_profile() -> pgrx::JsonB {
     let me = crate::platform::api::require_user_or_raise();

@@ -72,15 +72,15 @@ fn touch(me: pgrx::Uuid, coalesce: bool) -> JsonB {
     })
 }
 
-#[pg_extern(volatile, security_definer)]
+#[pg_extern(schema = "aurora_private", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn update_user_activity() -> JsonB {
     let me = require_user_or_raise();
     touch(me, true)
 }
 
-/// The seed's name for the heartbeat.
-#[pg_extern(volatile, security_definer)]
+/// The seed's name for the heartbeat (its own C symbol, which releases keep).
+#[pg_extern(schema = "aurora_private", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn rpc_update_activity() -> JsonB {
     update_user_activity()
@@ -88,7 +88,7 @@ fn rpc_update_activity() -> JsonB {
 
 /// Sign-in: a heartbeat, and the daily streak (Paris calendar days): the same day keeps
 /// it, the next day extends it, a gap restarts it. Milestones 3/7/30/100 earn badges.
-#[pg_extern(volatile, security_definer)]
+#[pg_extern(schema = "aurora_private", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn handle_user_signin() -> JsonB {
     let me = require_user_or_raise();
@@ -99,7 +99,7 @@ fn handle_user_signin() -> JsonB {
     JsonB(out)
 }
 
-#[pg_extern(volatile, security_definer)]
+#[pg_extern(schema = "aurora_private", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn handle_user_signout() -> JsonB {
     let me = require_user_or_raise();
@@ -120,7 +120,7 @@ fn handle_user_signout() -> JsonB {
 
 /// A status chosen by hand (online, away, busy, offline) stays until changed; `null`
 /// hands presence back to activity.
-#[pg_extern(volatile, security_definer)]
+#[pg_extern(schema = "aurora_private", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn rpc_set_manual_status(status: default!(Option<String>, "NULL")) -> JsonB {
     let me = require_user_or_raise();

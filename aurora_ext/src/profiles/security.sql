@@ -16,8 +16,9 @@ create trigger profiles_updated_at
                      trial_ends_at, stripe_customer_id, cover_url, auto_offline_after
     on profiles for each row execute function set_updated_at();
 
--- Every column of the caller's own profile (other users see only the public columns).
-create function my_profile() returns setof profiles
+-- Every column of the caller's own profile (other users see only the public columns): one
+-- row, which PostgREST answers as an object (null fields without a profile).
+create function my_profile() returns profiles
 language sql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$

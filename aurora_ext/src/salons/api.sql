@@ -1,29 +1,44 @@
 -- salons: the RPCs supabase-js calls (cores in salons/api.rs) -----------------------------
 
+-- What the RPCs answer, as types the client's generated types name (docs/api.md).
+-- A salon as its member sees it: the directory's fields, its share code, her role.
+create type salon_answer as (
+    id uuid, name text, description text, avatar_url text, category text, city text,
+    color_theme text, owner_id uuid, is_active boolean, member_count integer,
+    message_count integer, created_at timestamptz, updated_at timestamptz, owner_name text,
+    owner_avatar text, actual_member_count integer, messages_today bigint, share_code text,
+    role text, joined_at timestamptz
+);
+create type salon_invitation_answer as (
+    id uuid, salon_id uuid, token text, expires_at timestamptz, invitee_id uuid, invitee_email text
+);
+create type salon_departure as (salon_id uuid, "left" boolean, new_owner uuid, archived boolean);
+create type salon_role_answer as (salon_id uuid, user_id uuid, role text);
+
 create function create_salon_with_code(name text, description text default null,
                                        category text default null, city text default null,
                                        color_theme text default null)
-returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap(aurora_private.create_salon_with_code(name, description, category, city, color_theme)); end $$;
+returns salon_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.create_salon_with_code(name, description, category, city, color_theme), null::public.salon_answer); end $$;
 
 -- null when no active salon has this code (the attempt counts toward the rate limit)
 create function join_salon_via_code(code text)
-returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap(aurora_private.join_salon_via_code(code)); end $$;
+returns salon_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.join_salon_via_code(code), null::public.salon_answer); end $$;
 
 create function create_salon_invitation(salon_id uuid, invitee_email text default null,
                                         invitee_id uuid default null, expires_in_days integer default null)
-returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap(aurora_private.create_salon_invitation(salon_id, invitee_email, invitee_id, expires_in_days)); end $$;
+returns salon_invitation_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.create_salon_invitation(salon_id, invitee_email, invitee_id, expires_in_days), null::public.salon_invitation_answer); end $$;
 
 create function accept_salon_invitation(token text)
-returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap(aurora_private.accept_salon_invitation(token)); end $$;
+returns salon_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.accept_salon_invitation(token), null::public.salon_answer); end $$;
 
 create function leave_salon(salon_id uuid)
-returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap(aurora_private.leave_salon(salon_id)); end $$;
+returns salon_departure language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.leave_salon(salon_id), null::public.salon_departure); end $$;
 
 create function set_member_role(salon_id uuid, user_id uuid, role text)
-returns jsonb language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap(aurora_private.set_member_role(salon_id, user_id, role)); end $$;
+returns salon_role_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.unwrap_as(aurora_private.set_member_role(salon_id, user_id, role), null::public.salon_role_answer); end $$;

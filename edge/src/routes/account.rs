@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
 /// her out everywhere at once with her own token; 202 with the erasure's state. The rest is
 /// carried out by the erasure worker (edge/src/erasure.rs); her token opens nothing more.
 async fn erase(State(state): State<AppState>, member: Member) -> Result<(StatusCode, Json<Value>), AppError> {
-    let erasure = state.db.as_member(&member, "select public.delete_my_account()", &[]).await?;
+    let erasure = state.db.as_member(&member, "select to_jsonb(public.delete_my_account())", &[]).await?;
     let signed_out = match state.gotrue.sign_out_everywhere(&member.token).await {
         Answer::Done(_) | Answer::Gone => true,
         Answer::Retry(e) => {
@@ -41,7 +41,7 @@ async fn erase(State(state): State<AppState>, member: Member) -> Result<(StatusC
 /// holds it (lists, blocklisting, attributes). 503 when Storage or Brevo cannot answer:
 /// an export is whole or not given.
 async fn export(State(state): State<AppState>, member: Member) -> Result<Json<Value>, AppError> {
-    let mut doc = state.db.as_member(&member, "select public.export_my_data()", &[]).await?;
+    let mut doc = state.db.as_member(&member, "select to_jsonb(public.export_my_data())", &[]).await?;
     let by_bucket = crate::storage::by_bucket(&doc["files"]);
     let mut links: BTreeMap<(String, String), String> = BTreeMap::new();
     for (bucket, names) in &by_bucket {

@@ -54,7 +54,7 @@ async fn send_verification_email(State(state): State<AppState>, member: Member) 
 
 /// `POST /api/profile/ensure`: her profile, created if it was missing.
 async fn ensure_profile(State(state): State<AppState>, member: Member) -> Result<Json<Value>, AppError> {
-    let profile = state.db.as_member(&member, "select public.ensure_profile()", &[]).await?;
+    let profile = state.db.as_member(&member, "select to_jsonb(public.ensure_profile())", &[]).await?;
     Ok(Json(serde_json::json!({ "profile": profile })))
 }
 
@@ -74,6 +74,6 @@ async fn start_course(
     if body.course_id.len() != 36 {
         return Err(AppError::BadRequest("course_id is not an id".into()));
     }
-    let result = state.db.as_member(&member, "select public.start_course($1::text::uuid)", &[(&body.course_id, tokio_postgres::types::Type::TEXT)]).await?;
+    let result = state.db.as_member(&member, "select to_jsonb(public.start_course($1::text::uuid))", &[(&body.course_id, tokio_postgres::types::Type::TEXT)]).await?;
     Ok(Json(result))
 }

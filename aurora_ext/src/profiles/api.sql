@@ -1,0 +1,34 @@
+-- profiles: presence and the profile RPCs (cores in profiles/mod.rs, profiles/presence.rs)
+
+-- What presence calls answer (docs/api.md). presence_status: online | away | busy |
+-- offline; streak_days only from handle_user_signin.
+create type presence_state as (
+    presence_status text, is_manual_status boolean, last_activity timestamptz,
+    presence_expires_at timestamptz, streak_days integer
+);
+
+create function handle_user_signin()
+returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.handle_user_signin(), null::public.presence_state); end $$;
+
+create function handle_user_signout()
+returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.handle_user_signout(), null::public.presence_state); end $$;
+
+-- the heartbeat, under both of the seed's names
+create function update_user_activity()
+returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.update_user_activity(), null::public.presence_state); end $$;
+
+create function rpc_update_activity()
+returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.rpc_update_activity(), null::public.presence_state); end $$;
+
+create function rpc_set_manual_status(status text default null)
+returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.rpc_set_manual_status(status), null::public.presence_state); end $$;
+
+-- her whole profile, created first when she has none
+create function ensure_profile()
+returns profiles language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.ensure_profile(), null::public.profiles); end $$;
