@@ -27,7 +27,8 @@ create index idx_profiles_email on seed.profiles (lower(email));
 create index idx_profiles_status on seed.profiles (presence_status);
 create index idx_profiles_last_activity on seed.profiles (last_activity);
 create table seed.salons (like public.salons including defaults including indexes including constraints);
-insert into seed.salons select * from public.salons;
+alter table seed.salons add column share_code text unique;  -- the seed keeps it in salons
+insert into seed.salons select s.*, c.share_code from public.salons s left join public.salon_share_codes c on c.salon_id = s.id;
 update seed.salons s set member_count = (select count(*) from public.salon_members m where m.salon_id = s.id),
                          message_count = (select count(*) from public.chat_messages c where c.salon_id = s.id);
 create table seed.salon_members (like public.salon_members including defaults including indexes including constraints);

@@ -25,11 +25,14 @@ insert into user_stats (user_id, points, level)
 select id, (abs(hashtext(id::text)) % 2000), 1 + (abs(hashtext(id::text)) % 2000) / 100 from profiles;
 
 -- salons: owner i for salon i
-insert into salons (id, name, owner_id, share_code, category, created_at)
+insert into salons (id, name, owner_id, category, created_at)
 select ('10000000-0000-4000-8000-' || lpad(to_hex(s), 12, '0'))::uuid, 'Salon ' || s,
        ('00000000-0000-4000-8000-' || lpad(to_hex(s), 12, '0'))::uuid,
-       'BENCH' || lpad(s::text, 5, '0'), (array['culture', 'bien-être', 'cuisine', 'voyage'])[1 + s % 4],
+       (array['culture', 'bien-être', 'cuisine', 'voyage'])[1 + s % 4],
        now() - interval '120 days'
+  from generate_series(1, 1000) s;
+insert into salon_share_codes (salon_id, share_code)
+select ('10000000-0000-4000-8000-' || lpad(to_hex(s), 12, '0'))::uuid, 'BENCH' || lpad(s::text, 5, '0')
   from generate_series(1, 1000) s;
 
 -- membership: salon 1 has 5,000 members (users 1..5000); salon s > 1 has 20 + (s*37 % 181)
@@ -53,21 +56,28 @@ select s.id, 0, (select count(*) from salon_members m where m.salon_id = s.id), 
 update profiles p set salons_created = 1 where exists (select 1 from salons s where s.owner_id = p.id);
 
 -- salons to join and leave in the join benchmark: nobody but their owner (users 1..100)
-insert into salons (id, name, owner_id, share_code, created_at)
+insert into salons (id, name, owner_id, created_at)
 select ('20000000-0000-4000-8000-' || lpad(to_hex(j), 12, '0'))::uuid, 'Rejoindre ' || j,
-       ('00000000-0000-4000-8000-' || lpad(to_hex(j), 12, '0'))::uuid, 'JOINB' || lpad(j::text, 5, '0'), now()
+       ('00000000-0000-4000-8000-' || lpad(to_hex(j), 12, '0'))::uuid, now()
+  from generate_series(1, 100) j;
+insert into salon_share_codes (salon_id, share_code)
+select ('20000000-0000-4000-8000-' || lpad(to_hex(j), 12, '0'))::uuid, 'JOINB' || lpad(j::text, 5, '0')
   from generate_series(1, 100) j;
 insert into salon_members (salon_id, user_id, role)
-select id, owner_id, 'owner' from salons where share_code like 'JOINB%';
+select salon_id, s.owner_id, 'owner' from salon_share_codes c join salons s on s.id = c.salon_id
+ where c.share_code like 'JOINB%';
 
 -- 7 courses × 50 lessons, progress for 20k members
 insert into courses (id, title, slug, is_published, pillar_number, order_index)
 select ('c0000000-0000-4000-8000-' || lpad(to_hex(c), 12, '0'))::uuid, 'Cours ' || c, 'cours-' || c, true, c, c
   from generate_series(1, 7) c;
-insert into lessons (id, course_id, lesson_number, title, content, video_url, release_day_offset, is_free, duration_minutes)
+insert into lessons (id, course_id, lesson_number, title, release_day_offset, is_free, duration_minutes)
 select ('d0000000-0000-4000-8000-' || lpad(to_hex(c * 100 + l), 12, '0'))::uuid,
-       ('c0000000-0000-4000-8000-' || lpad(to_hex(c), 12, '0'))::uuid, l, 'Leçon ' || l, 'Contenu ' || l,
-       'https://videos.example.fr/' || c || '/' || l, 0, l <= 3, 10 + l % 20
+       ('c0000000-0000-4000-8000-' || lpad(to_hex(c), 12, '0'))::uuid, l, 'Leçon ' || l, 0, l <= 3, 10 + l % 20
+  from generate_series(1, 7) c, generate_series(1, 50) l;
+insert into lesson_bodies (lesson_id, content, video_url)
+select ('d0000000-0000-4000-8000-' || lpad(to_hex(c * 100 + l), 12, '0'))::uuid, 'Contenu ' || l,
+       'https://videos.example.fr/' || c || '/' || l
   from generate_series(1, 7) c, generate_series(1, 50) l;
 insert into enrollments (user_id, course_id, enrolled_at)
 select ('00000000-0000-4000-8000-' || lpad(to_hex(u), 12, '0'))::uuid,

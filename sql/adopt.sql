@@ -376,10 +376,11 @@ select pg_temp.changed('salons', 'name blank → "Salon sans nom", or cut to 80 
   from m_salons;
 
 insert into public.salons (id, name, description, avatar_url, category, city, color_theme, owner_id,
-                           share_code, is_active, member_count, message_count, created_at, updated_at)
+                           is_active, member_count, message_count, created_at, updated_at)
 select id, name, description, avatar_url, category, city, color_theme, owner_id,
-       share_code, is_active, 0, 0, created_at, updated_at
+       is_active, 0, 0, created_at, updated_at
   from m_salons;
+insert into public.salon_share_codes (salon_id, share_code) select id, share_code from m_salons;
 
 -- Messages from before salons existed (salon_id null) get a home: one archived salon,
 -- "Archives Aurora50", without owner, whose members are their authors.
@@ -391,6 +392,7 @@ select a.id, 'Archives Aurora50', 'Les messages d''avant les salons',
        null, false,
        coalesce((select min(created_at) from aurora_legacy.chat_messages where salon_id is null), now()), now()
   from archive_salon a;
+insert into public.salon_share_codes (salon_id, share_code) select id, public.generate_share_code() from archive_salon;
 select pg_temp.changed('salons', 'salon "Archives Aurora50" made for the messages from before salons (not a legacy row)', count(*))
   from archive_salon;
 
@@ -560,10 +562,12 @@ update m_lessons l set lesson_number = n.n from numbered n where n.id = l.id;
 select pg_temp.changed('lessons', 'lesson number missing or taken: numbered after the course''s last', count(*) filter (where old_number is distinct from lesson_number)),
        pg_temp.changed('lessons', 'negative duration dropped, release offset missing or negative → 0', count(*) filter (where old_duration is distinct from duration_minutes or old_offset is distinct from release_day_offset))
   from m_lessons;
-insert into public.lessons (id, title, content, video_url, course_id, lesson_number, duration_minutes,
+insert into public.lessons (id, title, course_id, lesson_number, duration_minutes,
                             release_day_offset, is_free, created_at)
-select id, title, content, video_url, course_id, lesson_number, duration_minutes,
+select id, title, course_id, lesson_number, duration_minutes,
        release_day_offset, is_free, created_at from m_lessons;
+insert into public.lesson_bodies (lesson_id, content, video_url)
+select id, content, video_url from m_lessons where content is not null or video_url is not null;
 
 -- enrollments ----------------------------------------------------------------------------
 create temp table m_enrollments on commit drop as
@@ -739,15 +743,16 @@ delete from m_invitations where reason is not null;
 select pg_temp.changed('salon_invitations', 'address that is not an email dropped', count(*) filter (where old_email is not null and invitee_email is null)),
        pg_temp.changed('salon_invitations', 'expiry not after creation → creation + invitation_days', count(*) filter (where expires_at is null or expires_at <= created_at))
   from m_invitations;
-insert into public.salon_invitations (id, salon_id, invited_by, invitee_id, invitee_email, token_hash, expires_at,
+insert into public.salon_invitations (id, salon_id, invited_by, invitee_id, invitee_email, expires_at,
                                       accepted_at, accepted_by, created_at)
 select i.id, i.salon_id, i.invited_by,
        (select u.id from auth.users u where lower(u.email) = i.invitee_email order by u.created_at limit 1),
-       i.invitee_email, i.token_hash,
+       i.invitee_email,
        case when i.expires_at > i.created_at then i.expires_at
             else i.created_at + make_interval(days => (select invitation_days from public.aurora_settings)) end,
        case when i.accepted_by is not null then coalesce(i.used_at, i.created_at) end, i.accepted_by, i.created_at
   from m_invitations i;
+insert into public.salon_invitation_tokens (invitation_id, token_hash) select id, token_hash from m_invitations;
 
 -- the member's current salon, when it was carried
 update public.profiles p set current_salon_id = l.current_salon_id

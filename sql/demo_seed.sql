@@ -33,14 +33,20 @@ update profiles set city = 'Lyon', interests = array['lecture', 'peinture']
 update profiles set city = 'Nantes'
  where id = '55555555-5555-4555-8555-555555555555';
 
--- salons: the owner becomes a member by trigger
-insert into salons (id, name, description, category, city, color_theme, owner_id, share_code) values
+-- salons: the owner becomes a member by trigger, a share code comes with each (made fixed
+-- here, for the README's examples)
+insert into salons (id, name, description, category, city, color_theme, owner_id) values
   ('aaaaaaaa-0001-4000-8000-000000000001', 'Les Lectrices de Lyon', 'Un livre par mois, un café par semaine.',
-   'culture', 'Lyon', '#8B5CF6', '11111111-1111-4111-8111-111111111111', 'LYQN7KP2TX'),
+   'culture', 'Lyon', '#8B5CF6', '11111111-1111-4111-8111-111111111111'),
   ('aaaaaaaa-0002-4000-8000-000000000002', 'Marche & Bien-être', 'Marcher ensemble, à son rythme.',
-   'bien-être', 'Bordeaux', '#10B981', '22222222-2222-4222-8222-222222222222', 'MRCH4BWZ8E'),
+   'bien-être', 'Bordeaux', '#10B981', '22222222-2222-4222-8222-222222222222'),
   ('aaaaaaaa-0003-4000-8000-000000000003', 'Cuisine du Sud', 'Recettes, marchés et tablées.',
-   'cuisine', 'Marseille', '#F59E0B', '33333333-3333-4333-8333-333333333333', 'SUDC9XQ3HM');
+   'cuisine', 'Marseille', '#F59E0B', '33333333-3333-4333-8333-333333333333');
+update salon_share_codes c set share_code = v.code
+  from (values ('aaaaaaaa-0001-4000-8000-000000000001'::uuid, 'LYQN7KP2TX'),
+               ('aaaaaaaa-0002-4000-8000-000000000002'::uuid, 'MRCH4BWZ8E'),
+               ('aaaaaaaa-0003-4000-8000-000000000003'::uuid, 'SUDC9XQ3HM')) v(salon_id, code)
+ where c.salon_id = v.salon_id;
 
 insert into salon_members (salon_id, user_id, role) values
   ('aaaaaaaa-0001-4000-8000-000000000001', '22222222-2222-4222-8222-222222222222', 'moderator'),
@@ -98,23 +104,37 @@ insert into courses (id, title, slug, description, short_description, emoji, col
   ('cccccccc-0003-4000-8000-000000000003', 'Finances sereines (brouillon)', 'finances-sereines',
    'En préparation.', 'Bientôt', '💶', 'from-amber-400 to-orange-500', 3, 3, 4, false);
 
-insert into lessons (course_id, lesson_number, title, content, video_url, duration_minutes, release_day_offset, is_free)
-select 'cccccccc-0001-4000-8000-000000000001', n,
-       (array['Bienvenue dans votre renaissance', 'Faire le bilan', 'Vos valeurs, votre boussole',
-              'Oser le changement', 'Votre plan sur 90 jours'])[n],
-       'Contenu de la leçon ' || n || ' : exercices et réflexions.',
-       'https://videos.example.fr/renaissance/' || n || '.mp4',
-       15 + n * 3, (array[0, 0, 7, 14, 21])[n], n <= 2
-  from generate_series(1, 5) n;
-insert into lessons (course_id, lesson_number, title, content, video_url, duration_minutes, release_day_offset, is_free)
-select 'cccccccc-0002-4000-8000-000000000002', n,
-       (array['Les bases d''une assiette équilibrée', 'Protéines après 50 ans',
-              'Hydratation et énergie', 'Cuisiner simple et bon'])[n],
-       'Contenu nutrition ' || n || '.', 'https://videos.example.fr/nutrition/' || n || '.mp4',
-       12 + n * 2, (array[0, 3, 7, 10])[n], n = 1
-  from generate_series(1, 4) n;
-insert into lessons (course_id, lesson_number, title, content, is_free)
-values ('cccccccc-0003-4000-8000-000000000003', 1, 'Budget : le point de départ', 'Brouillon.', false);
+-- the catalogue (lessons) and what each lesson teaches (lesson_bodies)
+with l as (
+    insert into lessons (course_id, lesson_number, title, duration_minutes, release_day_offset, is_free)
+    select 'cccccccc-0001-4000-8000-000000000001', n,
+           (array['Bienvenue dans votre renaissance', 'Faire le bilan', 'Vos valeurs, votre boussole',
+                  'Oser le changement', 'Votre plan sur 90 jours'])[n],
+           15 + n * 3, (array[0, 0, 7, 14, 21])[n], n <= 2
+      from generate_series(1, 5) n
+    returning id, lesson_number as n
+)
+insert into lesson_bodies (lesson_id, content, video_url)
+select id, 'Contenu de la leçon ' || n || ' : exercices et réflexions.',
+       'https://videos.example.fr/renaissance/' || n || '.mp4'
+  from l;
+with l as (
+    insert into lessons (course_id, lesson_number, title, duration_minutes, release_day_offset, is_free)
+    select 'cccccccc-0002-4000-8000-000000000002', n,
+           (array['Les bases d''une assiette équilibrée', 'Protéines après 50 ans',
+                  'Hydratation et énergie', 'Cuisiner simple et bon'])[n],
+           12 + n * 2, (array[0, 3, 7, 10])[n], n = 1
+      from generate_series(1, 4) n
+    returning id, lesson_number as n
+)
+insert into lesson_bodies (lesson_id, content, video_url)
+select id, 'Contenu nutrition ' || n || '.', 'https://videos.example.fr/nutrition/' || n || '.mp4' from l;
+with l as (
+    insert into lessons (course_id, lesson_number, title, is_free)
+    values ('cccccccc-0003-4000-8000-000000000003', 1, 'Budget : le point de départ', false)
+    returning id
+)
+insert into lesson_bodies (lesson_id, content) select id, 'Brouillon.' from l;
 
 insert into enrollments (user_id, course_id, enrolled_at) values
   ('11111111-1111-4111-8111-111111111111', 'cccccccc-0001-4000-8000-000000000001', now() - interval '20 days'),
@@ -154,8 +174,12 @@ insert into user_activities (user_id, type, title, icon, metadata) values
 insert into user_progress_history (user_id, activity_date, lessons_completed, watch_time_seconds, points_earned, messages_sent)
 values ('11111111-1111-4111-8111-111111111111', (now() at time zone 'Europe/Paris')::date - 18, 2, 1500, 100, 1);
 
-insert into salon_invitations (salon_id, invited_by, invitee_email, token_hash)
-values ('aaaaaaaa-0001-4000-8000-000000000001', '11111111-1111-4111-8111-111111111111',
-        'amie@example.fr', sha256(convert_to('demo-invitation-token', 'UTF8')));
+with i as (
+    insert into salon_invitations (salon_id, invited_by, invitee_email)
+    values ('aaaaaaaa-0001-4000-8000-000000000001', '11111111-1111-4111-8111-111111111111', 'amie@example.fr')
+    returning id
+)
+insert into salon_invitation_tokens (invitation_id, token_hash)
+select id, sha256(convert_to('demo-invitation-token', 'UTF8')) from i;
 
 commit;

@@ -87,11 +87,11 @@ ok "each carried row is in aurora's table under its legacy key, each reported ro
 # The leniencies planted by tests/legacy/generate.sql, as the rules in sql/adopt.sql say.
 uid() { echo "md5('aurora50-legacy:$1')::uuid"; }
 check "a lowercase share code is upper-cased (old links keep working)" \
-      "(select share_code from salons where id = $(uid salon1)) = 'LECT2024'"
+      "(select share_code from salon_share_codes where salon_id = $(uid salon1)) = 'LECT2024'"
 check "a code that upper-cases onto another salon's exact code, or is too short, gets a new one" \
-      "(select share_code from salons where id = $(uid salon7)) = 'CODE0007'
-       and (select share_code from salons where id = $(uid salon6)) not in ('CODE0007', 'code0007')
-       and (select char_length(share_code) >= 6 from salons where id = $(uid salon2))"
+      "(select share_code from salon_share_codes where salon_id = $(uid salon7)) = 'CODE0007'
+       and (select share_code from salon_share_codes where salon_id = $(uid salon6)) not in ('CODE0007', 'code0007')
+       and (select char_length(share_code) >= 6 from salon_share_codes where salon_id = $(uid salon2))"
 check "a blank salon name becomes 'Salon sans nom', a bad colour the default" \
       "(select name from salons where id = $(uid salon3)) = 'Salon sans nom'
        and (select color_theme = '#8B5CF6' and is_active from salons where id = $(uid salon4))"
@@ -147,8 +147,8 @@ check "a Stripe customer id on two profiles stays on one; subscription types are
        and (select count(*) from profiles where subscription_type = 'premium')
            = (select count(*) from aurora_legacy.profiles where lower(subscription_type) like 'premium%')"
 check "invitations keep working by their token (SHA-256 stored), bad addresses dropped" \
-      "(select count(*) from salon_invitations i join aurora_legacy.salon_invitations l using (id)
-         where i.token_hash = sha256(convert_to(l.token, 'UTF8'))) = 50
+      "(select count(*) from salon_invitation_tokens t join aurora_legacy.salon_invitations l on l.id = t.invitation_id
+         where t.token_hash = sha256(convert_to(l.token, 'UTF8'))) = 50
        and not exists (select from salon_invitations where invitee_email = 'pas-un-email')
        and not exists (select from salon_invitations where expires_at <= created_at)"
 

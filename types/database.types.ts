@@ -293,9 +293,33 @@ export type Database = {
           },
         ]
       }
-      lessons: {
+      lesson_bodies: {
         Row: {
           content: string | null
+          lesson_id: string
+          video_url: string | null
+        }
+        Insert: {
+          content?: string | null
+          lesson_id: string
+          video_url?: string | null
+        }
+        Update: {
+          content?: string | null
+          lesson_id?: string
+          video_url?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "lesson_bodies_lesson_id_fkey"
+            columns: ["lesson_id"]
+            referencedRelation: "lessons"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      lessons: {
+        Row: {
           course_id: string
           created_at: string
           duration_minutes: number | null
@@ -304,10 +328,8 @@ export type Database = {
           lesson_number: number
           release_day_offset: number
           title: string
-          video_url: string | null
         }
         Insert: {
-          content?: string | null
           course_id: string
           created_at?: string
           duration_minutes?: number | null
@@ -316,10 +338,8 @@ export type Database = {
           lesson_number: number
           release_day_offset?: number
           title: string
-          video_url?: string | null
         }
         Update: {
-          content?: string | null
           course_id?: string
           created_at?: string
           duration_minutes?: number | null
@@ -328,7 +348,6 @@ export type Database = {
           lesson_number?: number
           release_day_offset?: number
           title?: string
-          video_url?: string | null
         }
         Relationships: [
           {
@@ -540,6 +559,28 @@ export type Database = {
           },
         ]
       }
+      salon_invitation_tokens: {
+        Row: {
+          invitation_id: string
+          token_hash: string
+        }
+        Insert: {
+          invitation_id: string
+          token_hash: string
+        }
+        Update: {
+          invitation_id?: string
+          token_hash?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "salon_invitation_tokens_invitation_id_fkey"
+            columns: ["invitation_id"]
+            referencedRelation: "salon_invitations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       salon_invitations: {
         Row: {
           accepted_at: string | null
@@ -552,7 +593,6 @@ export type Database = {
           invitee_id: string | null
           revoked_at: string | null
           salon_id: string
-          token_hash: string
         }
         Insert: {
           accepted_at?: string | null
@@ -565,7 +605,6 @@ export type Database = {
           invitee_id?: string | null
           revoked_at?: string | null
           salon_id: string
-          token_hash: string
         }
         Update: {
           accepted_at?: string | null
@@ -578,7 +617,6 @@ export type Database = {
           invitee_id?: string | null
           revoked_at?: string | null
           salon_id?: string
-          token_hash?: string
         }
         Relationships: [
           {
@@ -662,6 +700,40 @@ export type Database = {
           },
         ]
       }
+      salon_share_codes: {
+        Row: {
+          salon_id: string
+          share_code: string
+        }
+        Insert: {
+          salon_id: string
+          share_code: string
+        }
+        Update: {
+          salon_id?: string
+          share_code?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "salon_share_codes_salon_id_fkey"
+            columns: ["salon_id"]
+            referencedRelation: "my_salons"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "salon_share_codes_salon_id_fkey"
+            columns: ["salon_id"]
+            referencedRelation: "salons"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "salon_share_codes_salon_id_fkey"
+            columns: ["salon_id"]
+            referencedRelation: "salons_with_details"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       salons: {
         Row: {
           avatar_url: string | null
@@ -676,7 +748,6 @@ export type Database = {
           message_count: number
           name: string
           owner_id: string | null
-          share_code: string
           updated_at: string
         }
         Insert: {
@@ -692,7 +763,6 @@ export type Database = {
           message_count?: number
           name: string
           owner_id?: string | null
-          share_code?: string
           updated_at?: string
         }
         Update: {
@@ -708,7 +778,6 @@ export type Database = {
           message_count?: number
           name?: string
           owner_id?: string | null
-          share_code?: string
           updated_at?: string
         }
         Relationships: []

@@ -1344,3 +1344,84 @@ grant execute on function aurora_private.unwrap_as(jsonb, anyelement), aurora_pr
 grant execute on function create_salon_with_code(text, text, text, text, text), join_salon_via_code(text), create_salon_invitation(uuid, text, uuid, integer), accept_salon_invitation(text), leave_salon(uuid), set_member_role(uuid, uuid, text), delete_message(bigint), get_reply_message_info(bigint), toggle_message_reaction(bigint, text), handle_message_reaction(bigint, text, text), get_lesson_content(uuid), start_course(uuid), update_lesson_progress(uuid, integer, integer, integer), get_course_lessons(uuid), start_trial(), record_profile_view(uuid), handle_user_signin(), handle_user_signout(), update_user_activity(), rpc_update_activity(), rpc_set_manual_status(text), ensure_profile(), my_profile(), get_leaderboard(integer), delete_my_account(), export_my_data() to authenticated;
 
 grant execute on function my_profile(), get_lesson_content(uuid), create_salon_with_code(text, text, text, text, text), join_salon_via_code(text), create_salon_invitation(uuid, text, uuid, integer), accept_salon_invitation(text), leave_salon(uuid), set_member_role(uuid, uuid, text), delete_message(bigint), get_reply_message_info(bigint), toggle_message_reaction(bigint, text), handle_message_reaction(bigint, text, text), start_course(uuid), get_course_lessons(uuid), update_lesson_progress(uuid, integer, integer, integer), record_profile_view(uuid), get_leaderboard(integer), export_my_data(), erase_member(uuid) to service_role;
+
+-- select('*') works on every table a client may read: what a lesson teaches (its text and
+-- video) moves from lessons (the public catalogue, every column now readable by anon and
+-- members) to lesson_bodies, closed to clients (get_lesson_content).
+create table lesson_bodies (
+    lesson_id uuid primary key references lessons (id) on delete cascade,
+    content text,
+    video_url text
+);
+insert into lesson_bodies (lesson_id, content, video_url)
+select id, content, video_url from lessons where content is not null or video_url is not null;
+alter table lessons drop column content, drop column video_url;
+alter table lesson_bodies enable row level security;
+revoke all on table lesson_bodies from public, anon, authenticated;
+grant all on table lesson_bodies to service_role;
+-- (revoking the table's SELECT revokes its columns' too: then the whole table is granted)
+revoke select on lessons from anon, authenticated;
+grant select on lessons to anon, authenticated;
+select pg_catalog.pg_extension_config_dump('lesson_bodies', '');
+
+-- The same for invitations: their token hashes move to salon_invitation_tokens, closed to
+-- clients; a member reads the whole of the invitations she may see.
+create table salon_invitation_tokens (
+    invitation_id uuid primary key references salon_invitations (id) on delete cascade,
+    token_hash bytea not null unique check (octet_length(token_hash) = 32)
+);
+insert into salon_invitation_tokens (invitation_id, token_hash) select id, token_hash from salon_invitations;
+alter table salon_invitations drop column token_hash;
+alter table salon_invitation_tokens enable row level security;
+revoke all on table salon_invitation_tokens from public, anon, authenticated;
+grant all on table salon_invitation_tokens to service_role;
+revoke select on salon_invitations from authenticated;
+grant select on salon_invitations to authenticated;
+select pg_catalog.pg_extension_config_dump('salon_invitation_tokens', '');
+
+-- ... and for salons: share codes move to salon_share_codes, readable by a salon's members
+-- (RLS); every column of salons is now readable by members. A trigger gives each new salon
+-- its code, as the column's default did.
+create table salon_share_codes (
+    salon_id uuid primary key references salons (id) on delete cascade,
+    share_code text not null unique
+        check (share_code = upper(share_code) and char_length(share_code) between 6 and 32)
+);
+insert into salon_share_codes (salon_id, share_code) select id, share_code from salons;
+alter table salons drop column share_code;
+create or replace function salon_share_code(salon_id uuid) returns text
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select c.share_code from public.salon_share_codes c
+     where c.salon_id = $1
+       and exists (select 1 from public.salon_members m
+                    where m.salon_id = $1 and m.user_id = (select auth.uid()))
+$$;
+create function salon_share_code_assign() returns trigger
+language plpgsql security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    for attempt in 1..5 loop
+        insert into public.salon_share_codes (salon_id, share_code)
+        values (new.id, public.generate_share_code())
+        on conflict (share_code) do nothing;
+        if found then
+            return null;
+        end if;
+    end loop;
+    raise exception 'no free share code after 5 attempts';
+end
+$$;
+create trigger salons_share_code after insert on salons
+    for each row execute function salon_share_code_assign();
+alter table salon_share_codes enable row level security;
+create policy salon_share_codes_select_members on salon_share_codes for select to authenticated
+    using (salon_id in (select my_salon_ids()));
+revoke all on function salon_share_code_assign() from public, anon, authenticated;
+revoke all on table salon_share_codes from public, anon, authenticated;
+grant all on table salon_share_codes to service_role;
+revoke select on salons from authenticated;
+grant select on salon_share_codes, salons to authenticated;
+select pg_catalog.pg_extension_config_dump('salon_share_codes', '');

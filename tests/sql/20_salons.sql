@@ -11,9 +11,10 @@ select tests.add_member('lectrices', 'claire');
 insert into salons (name, owner_id, is_active) values ('archivé', tests.fx('ines'), false);
 insert into tests.fixtures select 'archive', id from salons where name = 'archivé';
 insert into chat_messages (salon_id, user_id, content) values (tests.fx('lectrices'), tests.fx('ines'), 'Bonjour');
-insert into salon_invitations (salon_id, invited_by, invitee_email, token_hash)
-values (tests.fx('lectrices'), tests.fx('ines'), 'amie@example.fr', sha256('t'::bytea));
-create temp table code as select share_code from salons where id = tests.fx('lectrices');
+with i as (insert into salon_invitations (salon_id, invited_by, invitee_email)
+           values (tests.fx('lectrices'), tests.fx('ines'), 'amie@example.fr') returning id)
+insert into salon_invitation_tokens (invitation_id, token_hash) select id, sha256('t'::bytea) from i;
+create temp table code as select share_code from salon_share_codes where salon_id = tests.fx('lectrices');
 grant select on code to public;
 select is((select count(*)::int from salon_counter_shards where salon_id = tests.fx('archive')) > 0, true,
           'the archived salon has counter shards (the next test is not empty by construction)');
@@ -28,7 +29,12 @@ select tests.act_as('olga');
 select is((select name from salons where id = tests.fx('lectrices')), 'lectrices',
           'an outsider finds the salon in the directory');
 select is((select count(*)::int from salons where name = 'archivé'), 0, 'archived salons leave the directory');
-select throws_ok('select share_code from salons', '42501', null, 'the share code column is not readable');
+select is((select count(*)::int from (select * from salons) s where id = tests.fx('lectrices')), 1,
+          'the directory reads with select * (PostgREST: select=*)');
+select is((select count(*)::int from salon_share_codes where salon_id = tests.fx('lectrices')), 0,
+          'an outsider reads no share code');
+select throws_ok($$ update salon_share_codes set share_code = 'AAAAAAAA' $$, '42501', null, 'nor writes one');
+select throws_ok($$ insert into salon_share_codes values (tests.fx('lectrices'), 'AAAAAAAA') $$, '42501', null, '… or adds one');
 select is(salon_share_code(tests.fx('lectrices')), null, 'salon_share_code() tells an outsider nothing');
 select is((select count(*)::int from my_salons), 0, 'my_salons is empty for an outsider');
 select is((select count(*)::int from salon_members where salon_id = tests.fx('lectrices')), 0,
@@ -92,7 +98,9 @@ select throws_ok($$ update salons set name = '   ' where id = tests.fx('lectrice
 select throws_ok($$ update salons set owner_id = tests.fx('claire') where id = tests.fx('lectrices') $$,
                  '42501', null, 'ownership changes through to_jsonb(set_member_role()) only');
 select is((select count(*)::int from salon_invitations), 1, 'the owner sees her salon''s invitations');
-select throws_ok('select token_hash from salon_invitations', '42501', null, 'the token hash is never readable');
+select is((select count(*)::int from (select * from salon_invitations) i), 1, 'she reads them with select * (PostgREST: select=*)');
+select throws_ok('select token_hash from salon_invitation_tokens', '42501', null, 'the token hash is never readable');
+select throws_ok('select * from salon_invitation_tokens', '42501', null, '… nor with select *');
 delete from salon_members where salon_id = tests.fx('lectrices') and user_id = tests.fx('ines');
 select is((select count(*)::int from salon_members where user_id = tests.fx('ines') and salon_id = tests.fx('lectrices')), 1,
           'an owner cannot just leave her salon');

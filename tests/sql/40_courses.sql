@@ -11,13 +11,18 @@ insert into courses (id, title, slug, is_published) values
     (gen_random_uuid(), 'Renaissance', 'renaissance', true),
     (gen_random_uuid(), 'Brouillon', 'brouillon', false);
 insert into tests.fixtures select slug, id from courses where slug in ('renaissance', 'brouillon');
-insert into lessons (course_id, lesson_number, title, content, video_url, release_day_offset, is_free) values
-    (tests.fx('renaissance'), 1, 'Bienvenue', 'corps libre', 'https://v/1.mp4', 0, true),
-    (tests.fx('renaissance'), 2, 'Bilan', 'corps premium', 'https://v/2.mp4', 0, false),
-    (tests.fx('renaissance'), 3, 'Valeurs', 'corps J+7', 'https://v/3.mp4', 7, false),
-    (tests.fx('brouillon'), 1, 'Budget', 'corps brouillon', null, 0, true);
+insert into lessons (course_id, lesson_number, title, release_day_offset, is_free) values
+    (tests.fx('renaissance'), 1, 'Bienvenue', 0, true),
+    (tests.fx('renaissance'), 2, 'Bilan', 0, false),
+    (tests.fx('renaissance'), 3, 'Valeurs', 7, false),
+    (tests.fx('brouillon'), 1, 'Budget', 0, true);
 insert into tests.fixtures select 'l' || lesson_number, id from lessons where course_id = tests.fx('renaissance');
 insert into tests.fixtures select 'draft', id from lessons where course_id = tests.fx('brouillon');
+insert into lesson_bodies (lesson_id, content, video_url) values
+    (tests.fx('l1'), 'corps libre', 'https://v/1.mp4'),
+    (tests.fx('l2'), 'corps premium', 'https://v/2.mp4'),
+    (tests.fx('l3'), 'corps J+7', 'https://v/3.mp4'),
+    (tests.fx('draft'), 'corps brouillon', null);
 select tests.share_tap_state();
 
 select tests.act_as_anon();
@@ -25,8 +30,12 @@ select is((select count(*)::int from courses where id in (tests.fx('renaissance'
           'anon sees the published course only');
 select is((select count(*)::int from lessons where course_id in (tests.fx('renaissance'), tests.fx('brouillon'))), 3,
           'anon sees the lessons of published courses only');
-select throws_ok('select content from lessons', '42501', null, 'lesson bodies are not readable from the table');
-select throws_ok('select video_url from lessons', '42501', null, 'lesson videos are not readable from the table');
+select is((select count(*)::int from (select * from lessons) l where course_id = tests.fx('renaissance')), 3,
+          'anon reads the catalogue with select * (PostgREST: select=*)');
+select throws_ok('select content from lesson_bodies', '42501', null, 'lesson bodies are not readable from their table');
+select throws_ok('select * from lesson_bodies', '42501', null, '… nor with select *');
+select throws_ok($$ insert into lesson_bodies (lesson_id, content) values (tests.fx('draft'), 'x') $$, '42501', null,
+                 '… nor writable');
 select throws_ok($$ select * from get_lesson_content(tests.fx('l1')) $$, '42501', null, 'anon cannot open lessons');
 
 select tests.act_as('fanny');

@@ -15,7 +15,7 @@ select is(user_is_salon_member(tests.fx('lectrices')), false, 'user_is_salon_mem
 
 select tests.act_as_service();
 select is((select email from profiles where id = tests.fx('claire')), 'claire@example.fr', 'service_role reads personal data');
-select ok((select share_code from salons where id = tests.fx('lectrices')) is not null, 'service_role reads share codes');
+select ok((select share_code from salon_share_codes where salon_id = tests.fx('lectrices')) is not null, 'service_role reads share codes');
 select is((select count(*)::int from chat_messages where salon_id = tests.fx('lectrices')), 1, 'service_role reads every salon');
 select lives_ok($$ update profiles set subscription_type = 'premium' where id = tests.fx('claire') $$,
                 'service_role writes entitlements (Stripe)');

@@ -70,7 +70,7 @@ select is(to_jsonb(join_salon_via_code((select c from code)))->>'role', 'member'
 select tests.act_as_admin();
 select tests.create_salon('s2', 'paula');
 select tests.create_salon('s3', 'paula');
-create temp table codes2 as select name, share_code from salons where name in ('s2', 's3');
+create temp table codes2 as select s.name, c.share_code from salons s join salon_share_codes c on c.salon_id = s.id where s.name in ('s2', 's3');
 grant select on codes2 to public;
 select tests.act_as('fanny');
 select is(to_jsonb(join_salon_via_code((select share_code from codes2 where name = 's2')))->>'role', 'member', 'second salon joined');
@@ -100,7 +100,8 @@ insert into t select 'inv_claire', to_jsonb(create_salon_invitation(tests.fx('le
 insert into t select 'inv_mail', to_jsonb(create_salon_invitation(tests.fx('lectrices'), 'Claire@Example.fr'));
 select ok(length((select v->>'token' from t where k = 'inv_open')) = 43, 'an invitation carries a 43-character token');
 select tests.act_as_admin();
-select is((select count(*)::int from salon_invitations where token_hash = sha256(convert_to((select v->>'token' from t where k = 'inv_open'), 'UTF8'))),
+select is((select count(*)::int from salon_invitation_tokens where token_hash = sha256(convert_to((select v->>'token' from t where k = 'inv_open'), 'UTF8'))
+                 and invitation_id = (select (v->>'id')::uuid from t where k = 'inv_open')),
           1, 'only its hash is stored');
 select tests.act_as('ines');
 select throws_ok($$ select to_jsonb(create_salon_invitation(tests.fx('lectrices'), 'pas-une-adresse')) $$, '22023', null, 'a bad email is refused');
@@ -122,7 +123,7 @@ select throws_ok($$ select to_jsonb(accept_salon_invitation((select v->>'token' 
                  'invitation already used', 'a used invitation cannot be used again (410)');
 select tests.act_as_admin();
 update salon_invitations set expires_at = now() - interval '1 minute', created_at = now() - interval '2 days'
- where token_hash = sha256(convert_to((select v->>'token' from t where k = 'inv_open'), 'UTF8'));
+ where id = (select (v->>'id')::uuid from t where k = 'inv_open');
 select tests.act_as('paula');
 select throws_ok($$ select to_jsonb(accept_salon_invitation((select v->>'token' from t where k = 'inv_open'))) $$, 'PT410', null,
                  'an expired invitation is gone (410)');

@@ -8,11 +8,12 @@ update aurora_settings set freemium_daily_profile_views = 2;
 insert into courses (id, title, slug, is_published) values
     (gen_random_uuid(), 'Renaissance', 'renaissance', true), (gen_random_uuid(), 'Brouillon', 'brouillon', false);
 insert into tests.fixtures select slug, id from courses where slug in ('renaissance', 'brouillon');
-insert into lessons (course_id, lesson_number, title, content, release_day_offset, is_free) values
-    (tests.fx('renaissance'), 1, 'Un', 'corps 1', 0, true),
-    (tests.fx('renaissance'), 2, 'Deux', 'corps 2', 0, false),
-    (tests.fx('renaissance'), 3, 'Trois', 'corps 3', 7, false);
+insert into lessons (course_id, lesson_number, title, release_day_offset, is_free) values
+    (tests.fx('renaissance'), 1, 'Un', 0, true),
+    (tests.fx('renaissance'), 2, 'Deux', 0, false),
+    (tests.fx('renaissance'), 3, 'Trois', 7, false);
 insert into tests.fixtures select 'l' || lesson_number, id from lessons where course_id = tests.fx('renaissance');
+insert into lesson_bodies (lesson_id, content) select id, 'corps ' || lesson_number from lessons where course_id = tests.fx('renaissance');
 select tests.share_tap_state();
 
 select tests.act_as_anon();

@@ -36,8 +36,8 @@ select throws_ok($$ select * from get_table_columns('profiles') $$, '42501', nul
 -- event about her, her subscription, her files
 select tests.act_as_admin();
 select aurora_private.queue_email('payment-failed', tests.fx('ines'), '{"prenom": "Ines"}', 'pending-for-ines');
-insert into salon_invitations (salon_id, invited_by, invitee_email, token_hash)
-values (tests.fx('lectrices'), tests.fx('claire'), 'INES@example.fr', sha256('t1'));
+insert into salon_invitations (salon_id, invited_by, invitee_email)
+values (tests.fx('lectrices'), tests.fx('claire'), 'INES@example.fr');
 insert into subscriptions (id, user_id, customer_id, status) values ('sub_ines', tests.fx('ines'), 'cus_ines', 'active');
 insert into stripe_events (id, type, customer_id, user_id, status, payload)
 values ('evt_ines_1', 'invoice.paid', 'cus_ines', tests.fx('ines'), 'applied',

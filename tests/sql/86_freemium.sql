@@ -12,9 +12,10 @@ update profiles set bio = 'Aquarelliste', city = 'Lyon', interests = array['pein
  where id = tests.fx('zoe');
 update aurora_settings set freemium_daily_profile_views = 2;
 insert into courses (id, title, slug, is_published) values (gen_random_uuid(), 'Renaissance', 'renaissance', true);
-insert into lessons (course_id, lesson_number, title, content, is_free)
-select id, 1, 'Premium', 'corps', false from courses where slug = 'renaissance';
+insert into lessons (course_id, lesson_number, title, is_free)
+select id, 1, 'Premium', false from courses where slug = 'renaissance';
 insert into tests.fixtures select 'premium_lesson', l.id from lessons l join courses c on c.id = l.course_id where c.slug = 'renaissance';
+insert into lesson_bodies (lesson_id, content) values (tests.fx('premium_lesson'), 'corps');
 select tests.share_tap_state();
 
 -- the one rule

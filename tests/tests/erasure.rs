@@ -226,7 +226,8 @@ async fn erasure_reaches_every_system_and_leaves_only_what_the_policy_names() {
               &[&salon, &ines, &claire]).await.unwrap();
     a.execute("insert into message_reactions (salon_id, message_id, user_id, emoji)
                select salon_id, id, $1, '❤️' from chat_messages where user_id = $2", &[&ines, &claire]).await.unwrap();
-    a.execute("insert into salon_invitations (salon_id, invited_by, invitee_email, token_hash) values ($1, $2, $3, sha256('x'))",
+    a.execute("with i as (insert into salon_invitations (salon_id, invited_by, invitee_email) values ($1, $2, $3) returning id)
+               insert into salon_invitation_tokens (invitation_id, token_hash) select id, sha256('x') from i",
               &[&salon, &claire, &email.to_uppercase()]).await.unwrap();
     a.execute("insert into salon_join_attempts (user_id) values ($1)", &[&ines]).await.unwrap();
     // the salon's picture, which she uploaded as its owner

@@ -79,11 +79,7 @@ async fn each_limit_passes_exactly_its_number_under_a_burst() {
     let owner = create_user(&admin, "owner@example.fr").await;
     let mut share_codes = Vec::new();
     for i in 0..16 {
-        let code: String = admin
-            .query_one("insert into salons (name, owner_id) values ($1, $2) returning share_code", &[&format!("S{i}"), &owner])
-            .await
-            .unwrap()
-            .get(0);
+        let code = salon_code(&admin, &format!("S{i}"), owner).await;
         share_codes.push(Some(code));
     }
     let bea = freemium_member(&admin, "bea@example.fr").await;
@@ -150,11 +146,7 @@ async fn an_expired_trial_has_the_free_allowances_everywhere() {
     let owner = create_user(&admin, "owner@example.fr").await;
     let mut codes = Vec::new();
     for i in 0..5 {
-        let code: String = admin
-            .query_one("insert into salons (name, owner_id) values ($1, $2) returning share_code", &[&format!("T{i}"), &owner])
-            .await
-            .unwrap()
-            .get(0);
+        let code = salon_code(&admin, &format!("T{i}"), owner).await;
         codes.push(code);
     }
     let mut c = connect(&db.url).await;
@@ -182,4 +174,11 @@ async fn an_expired_trial_has_the_free_allowances_everywhere() {
     assert_eq!(sent, 20, "20 messages, as freemium");
     drop(admin);
     db.drop().await;
+}
+
+/// A new salon owned by `owner`, and its share code (given by a trigger as it is created).
+async fn salon_code(admin: &tokio_postgres::Client, name: &str, owner: uuid::Uuid) -> String {
+    let salon: uuid::Uuid =
+        admin.query_one("insert into salons (name, owner_id) values ($1, $2) returning id", &[&name, &owner]).await.unwrap().get(0);
+    admin.query_one("select share_code from salon_share_codes where salon_id = $1", &[&salon]).await.unwrap().get(0)
 }

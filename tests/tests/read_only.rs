@@ -35,7 +35,7 @@ async fn reading_functions_take_no_transaction_id_and_writes_say_read_only() {
     let lesson: Uuid = admin
         .query_one("insert into lessons (course_id, title, lesson_number, is_free) values ($1, 'Respirer', 1, true) returning id", &[&course])
         .await.unwrap().get(0);
-    let code: String = admin.query_one("select share_code from salons where id = $1", &[&salon]).await.unwrap().get(0);
+    let code: String = admin.query_one("select share_code from salon_share_codes where salon_id = $1", &[&salon]).await.unwrap().get(0);
     let mut c = connect(&db.url).await;
 
     let reads = [

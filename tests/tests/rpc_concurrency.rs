@@ -19,7 +19,7 @@ async fn salon_with_message(admin: &Client, owner: Uuid) -> (Uuid, i64, String) 
         .await
         .unwrap()
         .get(0);
-    let code: String = admin.query_one("select share_code from salons where id = $1", &[&salon]).await.unwrap().get(0);
+    let code: String = admin.query_one("select share_code from salon_share_codes where salon_id = $1", &[&salon]).await.unwrap().get(0);
     (salon, message, code)
 }
 

@@ -74,6 +74,12 @@ export async function salons(code: string): Promise<void> {
   void salonId, role
   const mine = await supabase.from('my_salons').select('*')
   void mine.data?.[0]?.share_code
+  const directory = await supabase.from('salons').select('*').eq('is_active', true)
+  const members: number | undefined = directory.data?.[0]?.member_count
+  void members
+  const codes = await supabase.from('salon_share_codes').select('*')
+  const firstCode: string | undefined = codes.data?.[0]?.share_code
+  void firstCode
   if (salonId) {
     const left = await supabase.rpc('leave_salon', { salon_id: salonId })
     const archived: boolean | null | undefined = left.data?.archived
@@ -87,6 +93,14 @@ export async function salons(code: string): Promise<void> {
 }
 
 export async function courses(courseId: string, lessonId: string): Promise<void> {
+  // the catalogue, as anon or a member: every column
+  const catalogue = await supabase.from('lessons').select('*').eq('course_id', courseId).order('lesson_number')
+  for (const lesson of catalogue.data ?? []) {
+    const title: string = lesson.title
+    const free: boolean = lesson.is_free
+    // @ts-expect-error: what a lesson teaches is not in the catalogue (get_lesson_content)
+    void lesson.content, title, free
+  }
   const started = await supabase.rpc('start_course', { course_id: courseId })
   const fresh: boolean | null | undefined = started.data?.newly_enrolled
   void fresh

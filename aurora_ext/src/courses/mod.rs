@@ -94,8 +94,9 @@ fn lesson_content(lesson: Option<pgrx::Uuid>) -> ApiResult {
     let lesson = lesson.ok_or_else(|| ApiError::Invalid("lesson_id is required".into(), "Leçon manquante."))?;
     check_open(lesson, user)?;
     Ok(crate::platform::spi::json_one!(
-        "select jsonb_build_object('lesson_id', id, 'title', title, 'content', content, 'video_url', video_url)
-           from public.lessons where id = $1",
+        "select jsonb_build_object('lesson_id', l.id, 'title', l.title, 'content', b.content, 'video_url', b.video_url)
+           from public.lessons l left join public.lesson_bodies b on b.lesson_id = l.id
+          where l.id = $1",
         &[lesson.into()],
     )
     .unwrap_or(Value::Null))

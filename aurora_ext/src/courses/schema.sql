@@ -22,8 +22,6 @@ create index idx_courses_order_index on courses (order_index) where is_published
 create table lessons (
     id uuid primary key default gen_random_uuid(),
     title text not null check (char_length(title) between 1 and 200 and btrim(title) <> ''),
-    content text,
-    video_url text,
     course_id uuid not null references courses (id) on delete cascade,
     lesson_number integer not null check (lesson_number > 0),
     duration_minutes integer check (duration_minutes >= 0),
@@ -33,6 +31,15 @@ create table lessons (
     unique (course_id, lesson_number)
 );
 create index idx_lessons_lesson_number on lessons (lesson_number);
+
+-- What a lesson teaches (its text and video), apart from the catalogue: nobody reads it but
+-- through get_lesson_content(), which checks entitlement and drip; `lessons` itself is public
+-- catalogue, every column readable (so `select('*')` works for anon and members).
+create table lesson_bodies (
+    lesson_id uuid primary key references lessons (id) on delete cascade,
+    content text,
+    video_url text
+);
 
 create table enrollments (
     id uuid primary key default gen_random_uuid(),

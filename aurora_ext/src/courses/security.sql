@@ -11,8 +11,10 @@ alter table courses enable row level security;
 create policy courses_select_published on courses for select to anon, authenticated
     using (is_published);
 
--- the catalogue of a published course; content/video are not granted (get_lesson_content)
+-- the catalogue of a published course; what lessons teach is in lesson_bodies, closed to
+-- clients (get_lesson_content)
 alter table lessons enable row level security;
+alter table lesson_bodies enable row level security;
 create policy lessons_select_published on lessons for select to anon, authenticated
     using (exists (select 1 from courses c where c.id = course_id and c.is_published));
 

@@ -58,11 +58,11 @@ grant update (full_name, avatar_url, bio, city, interests, cover_url, auto_offli
               onboarding_completed, onboarding_answers, current_salon_id)
     on profiles to authenticated;
 
--- salons: the directory, without share codes (salon_share_code(), my_salons). Creating
--- and joining go through functions (share code, limits); owners edit and may delete.
-grant select (id, name, description, avatar_url, category, city, color_theme, owner_id,
-              is_active, member_count, message_count, created_at, updated_at)
-    on salons to authenticated;
+-- salons: the directory; share codes are apart, for members (salon_share_codes, RLS; also
+-- salon_share_code(), my_salons). Creating and joining go through functions (share code,
+-- limits); owners edit and may delete.
+grant select on salons to authenticated;
+grant select on salon_share_codes to authenticated;
 grant update (name, description, avatar_url, category, city, color_theme) on salons to authenticated;
 grant delete on salons to authenticated;
 grant select on salons_with_details, my_salons to authenticated;
@@ -71,10 +71,9 @@ grant select on salon_counter_shards to authenticated;
 grant select on salon_members to authenticated;
 grant update (notifications_enabled) on salon_members to authenticated;
 grant delete on salon_members to authenticated;
--- invitations are created and accepted through functions; the token hash never leaves
-grant select (id, salon_id, invited_by, invitee_id, invitee_email, expires_at, accepted_at,
-              accepted_by, revoked_at, created_at)
-    on salon_invitations to authenticated;
+-- invitations are created and accepted through functions; their token hashes
+-- (salon_invitation_tokens) never leave
+grant select on salon_invitations to authenticated;
 
 -- chat: posting is a plain insert (what supabase-js does), guarded by RLS and triggers;
 -- authors may edit their text; deletion is soft, through a function.
@@ -89,9 +88,7 @@ grant usage on sequence message_reactions_id_seq to authenticated;
 -- courses: the published catalogue is public; lesson bodies and videos are not
 -- (get_lesson_content()). Enrolling is a plain insert into a published course.
 grant select on courses to anon, authenticated;
-grant select (id, title, course_id, lesson_number, duration_minutes, release_day_offset,
-              is_free, created_at)
-    on lessons to anon, authenticated;
+grant select on lessons to anon, authenticated;
 grant select on enrollments to authenticated;
 grant insert (course_id, user_id) on enrollments to authenticated;
 -- progress and everything it pays (points, badges, activity) is written by aurora
@@ -151,13 +148,16 @@ grant execute on function queue_subscription_reminders(integer) to service_role;
 -- (one call per statement: each call rewrites the pg_extension row)
 select pg_catalog.pg_extension_config_dump('profiles', '');
 select pg_catalog.pg_extension_config_dump('salons', '');
+select pg_catalog.pg_extension_config_dump('salon_share_codes', '');
 select pg_catalog.pg_extension_config_dump('salon_members', '');
 select pg_catalog.pg_extension_config_dump('salon_counter_shards', '');
 select pg_catalog.pg_extension_config_dump('salon_invitations', '');
+select pg_catalog.pg_extension_config_dump('salon_invitation_tokens', '');
 select pg_catalog.pg_extension_config_dump('chat_messages', '');
 select pg_catalog.pg_extension_config_dump('message_reactions', '');
 select pg_catalog.pg_extension_config_dump('courses', '');
 select pg_catalog.pg_extension_config_dump('lessons', '');
+select pg_catalog.pg_extension_config_dump('lesson_bodies', '');
 select pg_catalog.pg_extension_config_dump('enrollments', '');
 select pg_catalog.pg_extension_config_dump('user_lesson_progress', '');
 select pg_catalog.pg_extension_config_dump('user_courses', '');

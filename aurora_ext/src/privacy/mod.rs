@@ -33,7 +33,7 @@ fn export_my_data() -> JsonB {
             'reactions', coalesce((select jsonb_agg(jsonb_build_object('message_id', r.message_id,
                                       'emoji', r.emoji, 'created_at', r.created_at) order by r.created_at)
                                      from public.message_reactions r where r.user_id = $1), '[]'),
-            'invitations_sent', coalesce((select jsonb_agg(to_jsonb(i) - 'token_hash' order by i.created_at)
+            'invitations_sent', coalesce((select jsonb_agg(to_jsonb(i) order by i.created_at)
                                             from public.salon_invitations i where i.invited_by = $1), '[]'),
             'enrollments', coalesce((select jsonb_agg(to_jsonb(e) - 'user_id' order by e.enrolled_at)
                                        from public.enrollments e where e.user_id = $1), '[]'),
@@ -50,7 +50,7 @@ fn export_my_data() -> JsonB {
             'emails', coalesce((select jsonb_agg(jsonb_build_object('template', o.template, 'status', o.status,
                                    'created_at', o.created_at, 'sent_at', o.sent_at) order by o.created_at)
                                   from public.email_outbox o where o.user_id = $1), '[]'),
-            'invitations_received', coalesce((select jsonb_agg(to_jsonb(i) - 'token_hash' order by i.created_at)
+            'invitations_received', coalesce((select jsonb_agg(to_jsonb(i) order by i.created_at)
                                                 from public.salon_invitations i
                                                where i.invitee_id = $1
                                                   or lower(i.invitee_email) in (select lower(email) from auth.users where id = $1

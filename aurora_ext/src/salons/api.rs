@@ -10,10 +10,10 @@ use pgrx::JsonB;
 use serde_json::{json, Value};
 
 const SALON_JSON: &str = "
-    select to_jsonb(d) || jsonb_build_object('share_code', s.share_code, 'role', m.role,
+    select to_jsonb(d) || jsonb_build_object('share_code', c.share_code, 'role', m.role,
                                              'joined_at', m.joined_at)
       from public.salons_with_details d
-      join public.salons s on s.id = d.id
+      left join public.salon_share_codes c on c.salon_id = d.id
       left join public.salon_members m on m.salon_id = d.id and m.user_id = $2
      where d.id = $1";
 
@@ -67,28 +67,22 @@ fn create_salon(
     }
     // under her lock: parallel creations of hers are counted one after the other
     freemium::may_create_salon(&freemium::lock_member(me)?)?;
-    // A share code collision is astronomically rare; retry on one rather than fail.
-    let mut salon = None;
-    for _ in 0..5 {
-        salon = query_one!(pgrx::Uuid, 
-            "insert into public.salons (name, description, category, city, color_theme, owner_id, share_code)
-             values ($1, $2, $3, $4, $5, $6, public.generate_share_code())
-             on conflict (share_code) do nothing
-             returning id",
-            &[
-                name.clone().into(),
-                description.clone().into(),
-                category.clone().into(),
-                city.clone().into(),
-                color.clone().into(),
-                me.into(),
-            ],
-        );
-        if salon.is_some() {
-            break;
-        }
-    }
-    let Some(salon) = salon else { error!("aurora: no free share code after 5 attempts") };
+    // its share code comes with it (trigger salons_share_code)
+    let Some(salon) = query_one!(pgrx::Uuid,
+        "insert into public.salons (name, description, category, city, color_theme, owner_id)
+         values ($1, $2, $3, $4, $5, $6)
+         returning id",
+        &[
+            name.clone().into(),
+            description.clone().into(),
+            category.clone().into(),
+            city.clone().into(),
+            color.clone().into(),
+            me.into(),
+        ],
+    ) else {
+        error!("aurora: the new salon has no id")
+    };
     award_badge(me, "salon_founder");
     record_activity(me, "salon_created", &format!("Salon créé : {name}"), "🏛️", json!({ "salon_id": salon.to_string() }));
     Ok(salon_json(salon, me))
@@ -137,7 +131,8 @@ fn join_salon(code: Option<String>) -> ApiResult {
                         and a.attempted_at > now() - make_interval(secs => st.join_attempt_window_seconds)),
                     st.join_attempts_per_window, st.join_attempt_window_seconds, s.id, m.role
                from public.aurora_settings st
-               left join public.salons s on s.share_code = $2 and s.is_active
+               left join (public.salon_share_codes c join public.salons s on s.id = c.salon_id and s.is_active)
+                      on c.share_code = $2
                left join public.salon_members m on m.salon_id = s.id and m.user_id = $1",
             &args,
         )
@@ -245,10 +240,17 @@ fn create_invitation(
     }
     let token = invitation_token();
     let row = crate::platform::spi::json_one!(
-        "insert into public.salon_invitations (salon_id, invited_by, invitee_id, invitee_email, token_hash, expires_at)
-         values ($1, $2, $3, $4, sha256(convert_to($5, 'UTF8')), now() + make_interval(days => $6))
-         returning jsonb_build_object('id', id, 'salon_id', salon_id, 'invitee_id', invitee_id,
-                                      'invitee_email', invitee_email, 'expires_at', expires_at)",
+        "with i as (
+             insert into public.salon_invitations (salon_id, invited_by, invitee_id, invitee_email, expires_at)
+             values ($1, $2, $3, $4, now() + make_interval(days => $6))
+             returning id, salon_id, invitee_id, invitee_email, expires_at
+         ), t as (
+             insert into public.salon_invitation_tokens (invitation_id, token_hash)
+             select id, sha256(convert_to($5, 'UTF8')) from i
+         )
+         select jsonb_build_object('id', id, 'salon_id', salon_id, 'invitee_id', invitee_id,
+                                   'invitee_email', invitee_email, 'expires_at', expires_at)
+           from i",
         &[salon.into(), me.into(), invitee_id.into(), email.into(), token.clone().into(), days.into()],
     )
     .unwrap_or(Value::Null);
@@ -280,8 +282,10 @@ fn accept_invitation(token: Option<String>) -> ApiResult {
                                    'invitee_email', i.invitee_email, 'accepted_by', i.accepted_by,
                                    'expired', i.expires_at <= now(), 'usable', i.revoked_at is null and s.is_active,
                                    'my_email', (select lower(email) from public.profiles where id = $2))
-           from public.salon_invitations i join public.salons s on s.id = i.salon_id
-          where i.token_hash = sha256(convert_to($1, 'UTF8'))
+           from public.salon_invitation_tokens t
+           join public.salon_invitations i on i.id = t.invitation_id
+           join public.salons s on s.id = i.salon_id
+          where t.token_hash = sha256(convert_to($1, 'UTF8'))
           for update of i",
         &[token.into(), me.into()],
     );

@@ -9,9 +9,6 @@ create table salons (
     city text check (char_length(city) <= 120),
     color_theme text not null default '#8B5CF6' check (color_theme ~ '^#[0-9A-Fa-f]{6}$'),
     owner_id uuid references auth.users (id) on delete set null,
-    -- default generate_share_code() is set once that function exists (salons/security.sql)
-    share_code text not null unique
-        check (share_code = upper(share_code) and char_length(share_code) between 6 and 32),
     is_active boolean not null default true,
     -- member_count/message_count hold the *folded* part of the counters; the exact value
     -- is this plus the unfolded deltas in salon_counter_shards (see salon_stats()).
@@ -22,6 +19,15 @@ create table salons (
 );
 create index idx_salons_owner_id on salons (owner_id);
 create index idx_salons_category on salons (category) where is_active;
+
+-- A salon's share code, apart from the directory: readable by its members only (RLS), so
+-- that every column of `salons` is readable by every member (select('*') works). Every
+-- salon gets one as it is created (salons/security.sql).
+create table salon_share_codes (
+    salon_id uuid primary key references salons (id) on delete cascade,
+    share_code text not null unique
+        check (share_code = upper(share_code) and char_length(share_code) between 6 and 32)
+);
 
 alter table profiles
     add constraint profiles_current_salon_id_fkey
@@ -59,7 +65,6 @@ create table salon_invitations (
     invited_by uuid references auth.users (id) on delete set null,
     invitee_id uuid references auth.users (id) on delete cascade,
     invitee_email text check (invitee_email is null or invitee_email ~ '^[^@\s]+@[^@\s]+$'),
-    token_hash bytea not null unique check (octet_length(token_hash) = 32),
     expires_at timestamptz not null default now() + interval '7 days',
     accepted_at timestamptz,
     accepted_by uuid references auth.users (id) on delete set null,
@@ -72,6 +77,14 @@ create index idx_salon_invitations_salon_id on salon_invitations (salon_id, crea
 create index idx_salon_invitations_invitee_id on salon_invitations (invitee_id)
     where invitee_id is not null;
 create index idx_salon_invitations_invited_by on salon_invitations (invited_by);
+
+-- An invitation's secret: the SHA-256 of its token (the token itself is shown once, to who
+-- invites). Apart from the invitation, closed to clients, so that what a member may read of
+-- her invitations is the whole row (select('*') works).
+create table salon_invitation_tokens (
+    invitation_id uuid primary key references salon_invitations (id) on delete cascade,
+    token_hash bytea not null unique check (octet_length(token_hash) = 32)
+);
 
 -- Join attempts with a wrong code, per user, for rate limiting (pruned as they age out).
 create table salon_join_attempts (

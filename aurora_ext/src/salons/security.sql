@@ -1,6 +1,25 @@
 -- salons: defaults and triggers that need the Rust functions, views, policies ------------
 
-alter table salons alter column share_code set default generate_share_code();
+-- every salon has its share code from the start, however it is created (a fresh one on
+-- the rare collision)
+create function salon_share_code_assign() returns trigger
+language plpgsql security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    for attempt in 1..5 loop
+        insert into public.salon_share_codes (salon_id, share_code)
+        values (new.id, public.generate_share_code())
+        on conflict (share_code) do nothing;
+        if found then
+            return null;
+        end if;
+    end loop;
+    raise exception 'no free share code after 5 attempts';
+end
+$$;
+create trigger salons_share_code after insert on salons
+    for each row execute function salon_share_code_assign();
 
 alter function salon_created() security definer set search_path = pg_catalog, pg_temp;
 alter function salon_member_counters() security definer set search_path = pg_catalog, pg_temp;
@@ -29,13 +48,13 @@ begin
 end
 $$;
 
--- A salon's share code, for its members only (the column itself is not granted).
+-- A salon's share code, for its members only.
 create function salon_share_code(salon_id uuid) returns text
 language sql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
-    select s.share_code from public.salons s
-     where s.id = $1
+    select c.share_code from public.salon_share_codes c
+     where c.salon_id = $1
        and exists (select 1 from public.salon_members m
                     where m.salon_id = $1 and m.user_id = (select auth.uid()))
 $$;
@@ -87,6 +106,11 @@ create policy salon_members_update_own on salon_members for update to authentica
 create policy salon_members_leave on salon_members for delete to authenticated
     using (user_id = (select auth.uid()) and role <> 'owner');
 
+-- a salon's share code: for its members
+alter table salon_share_codes enable row level security;
+create policy salon_share_codes_select_members on salon_share_codes for select to authenticated
+    using (salon_id in (select my_salon_ids()));
+
 alter table salon_counter_shards enable row level security;
 -- a salon's counters are visible exactly where the salon is (salons' own policy applies
 -- inside the subquery): not for archived or hidden salons she is not a member of
@@ -94,6 +118,7 @@ create policy salon_counter_shards_select on salon_counter_shards for select to 
     using (salon_id in (select s.id from salons s));
 
 alter table salon_invitations enable row level security;
+alter table salon_invitation_tokens enable row level security;
 create policy salon_invitations_select on salon_invitations for select to authenticated
     using (invitee_id = (select auth.uid())
            or invited_by = (select auth.uid())
