@@ -15,6 +15,11 @@ if [ -f "$RUN_DIR/edge.pid" ] && kill -0 "$(cat "$RUN_DIR/edge.pid")" 2>/dev/nul
     for _ in $(seq 1 50); do kill -0 "$(cat "$RUN_DIR/edge.pid")" 2>/dev/null || break; sleep 0.1; done
 fi
 rm -f "$RUN_DIR/edge.pid"
+# anything else answering there (an edge started from another checkout) would answer our
+# readiness check while ours fails to bind: say so instead
+if curl -fsS -o /dev/null --max-time 2 "http://${EDGE_ADDR}/health" 2>/dev/null; then
+    die "something already answers on http://${EDGE_ADDR} (another aurora-edge?): stop it, or choose another address with AURORA_EDGE_ADDR"
+fi
 done_step
 
 step "build and install the extension (release)"; install_extension --release; done_step
@@ -42,10 +47,11 @@ DATABASE_URL="$EDGE_DATABASE_URL" AURORA_EDGE_ADDR="$EDGE_ADDR" NEXT_PUBLIC_DEV_
     nohup "$AURORA_ROOT/target/release/aurora-edge" >"$RUN_DIR/edge.log" 2>&1 &
 echo $! >"$RUN_DIR/edge.pid"
 for _ in $(seq 1 100); do
-    curl -fsS "http://${EDGE_ADDR}/ready" >/dev/null 2>&1 && break
     kill -0 "$(cat "$RUN_DIR/edge.pid")" 2>/dev/null || { cat "$RUN_DIR/edge.log"; die "aurora-edge exited"; }
+    curl -fsS "http://${EDGE_ADDR}/ready" >/dev/null 2>&1 && break
     sleep 0.1
 done
+kill -0 "$(cat "$RUN_DIR/edge.pid")" 2>/dev/null || { cat "$RUN_DIR/edge.log"; die "aurora-edge exited"; }
 curl -fsS "http://${EDGE_ADDR}/ready"; echo
 done_step
 
