@@ -104,9 +104,8 @@ install_extension() {
 # Node.js 20+ and the pinned tools of types/check (Supabase's type generator, TypeScript,
 # supabase-js), installed from npm into the clone (types/check/node_modules).
 ensure_typegen() {
-    if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
-        command -v node >/dev/null || { apt-get update -qq; apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
-    fi
+    # these machines have Node.js 20; Debian's (18) is the fallback where there is none
+    command -v node >/dev/null || { apt-get update -qq; apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
     (cd "$AURORA_ROOT/types/check" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
 }
 

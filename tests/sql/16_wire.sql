@@ -41,7 +41,65 @@ grant select on msg to public;
 grant all on w to public;
 select tests.share_tap_state();
 
+-- Every key a core answers reaches the client: jsonb_populate_record drops a key its type
+-- lacks without a word, so each core is called (in a subtransaction, rolled back) and its
+-- keys compared with its declared type's fields.
+create function tests.lost_keys(core_call text, answer regtype) returns text
+language plpgsql security definer set search_path = public, pg_temp as $$
+declare r jsonb;
+begin
+    begin
+        execute 'select ' || core_call into r;
+        raise exception using errcode = 'P0009';   -- undo what it wrote
+    exception when sqlstate 'P0009' then null;
+    end;
+    if r ? 'error' then
+        return 'error: ' || (r #>> '{error,message}');
+    end if;
+    r := case when r ? 'ok' then r -> 'ok' else r end;
+    if jsonb_typeof(r) is distinct from 'object' then
+        return 'no answer: ' || coalesce(r::text, 'null');
+    end if;
+    return (select coalesce(string_agg(k, ' ' order by k), '') from jsonb_object_keys(r) k
+             where k not in (select a.attname from pg_attribute a join pg_type t on t.typrelid = a.attrelid
+                              where t.oid = answer and a.attnum > 0 and not a.attisdropped));
+end $$;
+grant execute on function tests.lost_keys(text, regtype) to public;
+
 select tests.act_as('ines');
+select is(tests.lost_keys(call, answer), '', format('nothing %s answers is lost by its type %s', call, answer))
+  from (values
+    ($$aurora_private.create_salon_with_code('Fil', 'd', null, null, null)$$, 'salon_answer'::regtype),
+    (format('aurora_private.join_salon_via_code(%L)', (select share_code from salon_share_codes where salon_id = tests.fx('lectrices'))), 'salon_answer'),
+    (format('aurora_private.create_salon_invitation(%L, null, %L, null)', tests.fx('lectrices'), tests.fx('zelie')), 'salon_invitation_answer'),
+    (format('aurora_private.set_member_role(%L, %L, %L)', tests.fx('lectrices'), tests.fx('claire'), 'moderator'), 'salon_role_answer'),
+    (format('aurora_private.toggle_message_reaction(%s, %L)', (select id from msg), '👍'), 'reaction_answer'),
+    (format('aurora_private.handle_message_reaction(%s, %L, %L)', (select id from msg), '👍', 'add'), 'reaction_answer'),
+    (format('aurora_private.get_reply_message_info(%s)', (select id from msg)), 'reply_preview'),
+    (format('aurora_private.delete_message(%s)', (select id from msg)), 'deleted_message'),
+    (format('aurora_private.start_course(%L)', tests.fx('wire-course')), 'course_enrolment'),
+    (format('aurora_private.get_lesson_content(%L)', tests.fx('wire-lesson')), 'lesson_content'),
+    (format('aurora_private.update_lesson_progress(%L, 60, 60, 95)', tests.fx('wire-lesson')), 'lesson_progress_answer'),
+    (format('aurora_private.record_profile_view(%L)', tests.fx('claire')), 'profile_view'),
+    ('aurora_private.handle_user_signin()', 'presence_state'),
+    ('aurora_private.handle_user_signout()', 'presence_state'),
+    ('aurora_private.update_user_activity()', 'presence_state'),
+    ('aurora_private.rpc_update_activity()', 'presence_state'),
+    ($$aurora_private.rpc_set_manual_status('busy')$$, 'presence_state'),
+    ('aurora_private.ensure_profile()', 'profiles'),
+    ('aurora_private.export_my_data()', 'member_export'),
+    (format('aurora_private.leave_salon(%L)', tests.fx('lectrices')), 'salon_departure'),
+    ('aurora_private.delete_my_account()', 'erasure_state')) c(call, answer);
+select tests.act_as('claire');
+select is(tests.lost_keys('aurora_private.start_trial()', 'trial_answer'), '', 'nothing start_trial answers is lost by its type');
+select tests.act_as('ines');
+select is(tests.lost_keys(format('aurora_private.record_profile_view(%L) -> %L -> %L', tests.fx('claire'), 'ok', 'profile'), 'profile_page'), '',
+          'nor by the profile page inside a profile view');
+select is(tests.lost_keys($$aurora_private.join_salon_via_code('AAAAAAAAAA')$$, 'salon_answer'), 'no answer: null',
+          '(the check tells an answer that is not an object)');
+select is(tests.lost_keys(format('aurora_private.toggle_message_reaction(%s, %L)', (select id from msg), '👍'), 'deleted_message'),
+          'action count emoji message_id reacted', '(and the keys a type lacks)');
+
 -- salons
 insert into w select 'created', tests.postgrest($$ create_salon_with_code('Fil', 'd') $$);
 select is(tests.keys(v), 'actual_member_count avatar_url category city color_theme created_at description id is_active joined_at member_count message_count messages_today name owner_avatar owner_id owner_name role share_code updated_at',

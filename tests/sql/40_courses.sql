@@ -39,6 +39,8 @@ select throws_ok($$ insert into lesson_bodies (lesson_id, content) values (tests
 select throws_ok($$ select * from get_lesson_content(tests.fx('l1')) $$, '42501', null, 'anon cannot open lessons');
 
 select tests.act_as('fanny');
+select throws_ok('select * from lesson_bodies', '42501', null, 'a member reads no lesson body from the table either');
+select throws_ok($$ update lesson_bodies set content = 'x' $$, '42501', null, '… nor edits one');
 select is((select count(*)::int from courses where slug = 'brouillon'), 0, 'a draft course is invisible to members');
 select is((select content from get_lesson_content(tests.fx('l1'))), 'corps libre', 'a free lesson opens for a freemium member');
 select throws_ok($$ select * from get_lesson_content(tests.fx('l2')) $$, 'PT402', 'this lesson is for premium members',

@@ -20,6 +20,7 @@ select throws_ok('select to_jsonb(export_my_data())', '42501', null, 'anon has n
 select throws_ok('select to_jsonb(delete_my_account())', '42501', null, 'nor to delete');
 
 select tests.act_as('ines');
+create temp table sent as select to_jsonb(create_salon_invitation(tests.fx('lectrices'), 'amie@example.fr')) as inv;
 create temp table export as select to_jsonb(export_my_data()) as doc;
 select is((select doc->'account'->>'email' from export), 'ines@example.fr', 'the export holds the account');
 select is((select doc->'profile'->>'stripe_customer_id' from export), 'cus_ines', 'the whole profile');
@@ -28,7 +29,10 @@ select is((select jsonb_array_length(doc->'reactions') from export), 1, 'her rea
 select is((select jsonb_array_length(doc->'salons') from export), 2, 'her salons');
 select is((select jsonb_array_length(doc->'achievements') from export), 0, 'her badges (none: her message was imported, not posted)');
 select ok((select doc ? 'lesson_progress' and doc ? 'activities' and doc ? 'emails' and doc ? 'stats' from export), 'every section is there');
-select ok((select doc::text not like '%token_hash%' from export), 'no secrets in it');
+select is((select jsonb_array_length(doc->'invitations_sent') from export), 1, 'the invitation she sent');
+select ok((select doc::text not like '%' || (select inv->>'token' from sent) || '%'
+                  and doc::text not like '%' || encode(sha256(convert_to((select inv->>'token' from sent), 'UTF8')), 'hex') || '%'
+             from export), 'without its token or the token''s hash');
 
 select throws_ok($$ select * from get_table_columns('profiles') $$, '42501', null, 'get_table_columns is for service_role');
 

@@ -177,8 +177,8 @@ async fn an_expired_trial_has_the_free_allowances_everywhere() {
 }
 
 /// A new salon owned by `owner`, and its share code (given by a trigger as it is created).
-async fn salon_code(admin: &tokio_postgres::Client, name: &str, owner: uuid::Uuid) -> String {
-    let salon: uuid::Uuid =
+async fn salon_code(admin: &Client, name: &str, owner: Uuid) -> String {
+    let salon: Uuid =
         admin.query_one("insert into salons (name, owner_id) values ($1, $2) returning id", &[&name, &owner]).await.unwrap().get(0);
     admin.query_one("select share_code from salon_share_codes where salon_id = $1", &[&salon]).await.unwrap().get(0)
 }
