@@ -20,8 +20,10 @@ alter table bare.chat_messages alter column id set default nextval('public.chat_
 
 -- the seed's profile indexes (its state document): email, status, last activity, and
 -- the Stripe customer's unique constraint; not aurora's partial ones
-create table seed.profiles (like public.profiles including defaults including constraints);
-insert into seed.profiles select * from public.profiles;
+-- (the seed keeps a member's account in her profile row: aurora's two tables, joined)
+create table seed.profiles (like public.my_account);
+insert into seed.profiles select * from public.my_account;
+alter table seed.profiles drop column account_updated_at;
 alter table seed.profiles add primary key (id), add unique (stripe_customer_id);
 create index idx_profiles_email on seed.profiles (lower(email));
 create index idx_profiles_status on seed.profiles (presence_status);

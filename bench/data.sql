@@ -4,7 +4,7 @@
 -- 1 in 10 a reply, 300k reactions) come from messages.sql, in two steps. Run as a superuser
 -- on a database with aurora.
 -- Triggers are bypassed while loading (session_replication_role = replica) and the derived
--- rows (profiles, stats, counters) are written set-based, as a restore would.
+-- rows (profiles, accounts, stats, counters) are written set-based, as a restore would.
 \set ON_ERROR_STOP on
 set session_replication_role = replica;
 select setseed(0.5050);
@@ -15,11 +15,14 @@ select ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, 'authenti
        now() - make_interval(days => (g % 365))
   from generate_series(1, 100000) g;
 
-insert into profiles (id, email, full_name, city, subscription_type, presence_status, status, last_activity, presence_expires_at)
-select u.id, u.email, u.raw_user_meta_data ->> 'full_name',
-       (array['Lyon', 'Paris', 'Bordeaux', 'Marseille', 'Nantes', 'Lille'])[1 + (g % 6)],
-       case when g % 5 = 0 then 'premium' else 'freemium' end,
+insert into profiles (id, full_name, presence_status, status, last_activity, presence_expires_at)
+select u.id, u.raw_user_meta_data ->> 'full_name',
        'offline', 'offline', now() - make_interval(secs => (g % 86400)), null
+  from auth.users u, lateral (select ('x' || right(u.id::text, 12))::bit(48)::bigint as g) n;
+insert into member_accounts (id, email, city, subscription_type)
+select u.id, u.email,
+       (array['Lyon', 'Paris', 'Bordeaux', 'Marseille', 'Nantes', 'Lille'])[1 + (g % 6)],
+       case when g % 5 = 0 then 'premium' else 'freemium' end
   from auth.users u, lateral (select ('x' || right(u.id::text, 12))::bit(48)::bigint as g) n;
 insert into user_stats (user_id, points, level)
 select id, (abs(hashtext(id::text)) % 2000), 1 + (abs(hashtext(id::text)) % 2000) / 100 from profiles;
@@ -53,7 +56,7 @@ select id, owner_id, 'owner' from salons on conflict (salon_id, user_id) do upda
 insert into salon_counter_shards (salon_id, shard, member_delta, message_delta)
 select s.id, 0, (select count(*) from salon_members m where m.salon_id = s.id), 0
   from salons s;
-update profiles p set salons_created = 1 where exists (select 1 from salons s where s.owner_id = p.id);
+update member_accounts p set salons_created = 1 where exists (select 1 from salons s where s.owner_id = p.id);
 
 -- salons to join and leave in the join benchmark: nobody but their owner (users 1..100)
 insert into salons (id, name, owner_id, created_at)

@@ -211,7 +211,7 @@ $$;
 create function pg_temp.aurora_triggers(action text) returns void language plpgsql as $$
 declare t text;
 begin
-    foreach t in array array['profiles', 'salons', 'salon_members', 'chat_messages', 'message_reactions',
+    foreach t in array array['profiles', 'member_accounts', 'salons', 'salon_members', 'chat_messages', 'message_reactions',
                              'courses', 'lessons', 'enrollments', 'user_lesson_progress', 'user_courses',
                              'user_stats', 'user_achievements', 'user_activities', 'salon_invitations',
                              'user_progress_history'] loop
@@ -305,31 +305,40 @@ select pg_temp.changed('profiles', 'email taken from auth.users', count(*) filte
        pg_temp.changed('profiles', 'created_at missing: sign-up time from auth.users', count(*) filter (where old_created_at is null))
   from m_profiles;
 
-insert into public.profiles (id, full_name, avatar_url, bio, city, email, interests, status, presence_status,
-                             is_manual_status, auto_offline_after, last_activity, last_activity_reset,
-                             status_updated_at, presence_expires_at, current_salon_id, onboarding_completed,
-                             onboarding_answers, subscription_type, subscription_started_at, trial_ends_at,
-                             stripe_customer_id, stripe_session_id, conversion_triggers, daily_chat_count,
-                             daily_profile_views, salons_created, salons_joined, cover_url, created_at, updated_at)
-select id, full_name, avatar_url, bio, city, email, interests, 'offline', 'offline',
-       false, auto_offline_after, last_activity, last_activity_reset,
-       status_updated_at, null, null, onboarding_completed,
-       onboarding_answers, subscription_type, subscription_started_at, trial_ends_at,
-       stripe_customer_id, stripe_session_id, conversion_triggers, daily_chat_count,
-       daily_profile_views, 0, 0, cover_url, created_at, updated_at
+-- (aurora keeps what members share in profiles, the rest in member_accounts)
+insert into public.profiles (id, full_name, avatar_url, status, presence_status, is_manual_status,
+                             auto_offline_after, last_activity, status_updated_at, presence_expires_at,
+                             created_at, updated_at)
+select id, full_name, avatar_url, 'offline', 'offline', false,
+       auto_offline_after, last_activity, status_updated_at, null,
+       created_at, updated_at
+  from m_profiles;
+insert into public.member_accounts (id, email, bio, city, interests, cover_url, current_salon_id,
+                                    onboarding_completed, onboarding_answers, subscription_type,
+                                    subscription_started_at, trial_ends_at, stripe_customer_id, stripe_session_id,
+                                    conversion_triggers, daily_chat_count, daily_profile_views, last_activity_reset,
+                                    salons_created, salons_joined, updated_at)
+select id, email, bio, city, interests, cover_url, null,
+       onboarding_completed, onboarding_answers, subscription_type,
+       subscription_started_at, trial_ends_at, stripe_customer_id, stripe_session_id,
+       conversion_triggers, daily_chat_count, daily_profile_views, last_activity_reset,
+       0, 0, updated_at
   from m_profiles;
 
 -- members without a profile: the row aurora's sign-up trigger makes (name and avatar from
 -- the sign-up metadata)
 with made as (
-    insert into public.profiles (id, email, full_name, avatar_url, created_at, updated_at)
-    select u.id, u.email,
+    insert into public.profiles (id, full_name, avatar_url, created_at, updated_at)
+    select u.id,
            left(nullif(btrim(coalesce(u.raw_user_meta_data ->> 'full_name', u.raw_user_meta_data ->> 'name')), ''), 120),
            left(nullif(btrim(u.raw_user_meta_data ->> 'avatar_url'), ''), 2048),
            coalesce(u.created_at, now()), coalesce(u.created_at, now())
       from auth.users u
      where not exists (select from public.profiles p where p.id = u.id)
-    returning 1
+    returning id
+), accounts as (
+    insert into public.member_accounts (id, email, updated_at)
+    select u.id, u.email, coalesce(u.created_at, now()) from made join auth.users u on u.id = made.id
 )
 select pg_temp.changed('profiles', 'member of auth.users without a profile: profile made (not counted as a legacy row)', count(*)) from made;
 
@@ -755,7 +764,7 @@ select i.id, i.salon_id, i.invited_by,
 insert into public.salon_invitation_tokens (invitation_id, token_hash) select id, token_hash from m_invitations;
 
 -- the member's current salon, when it was carried
-update public.profiles p set current_salon_id = l.current_salon_id
+update public.member_accounts p set current_salon_id = l.current_salon_id
   from aurora_legacy.profiles l
  where l.id = p.id and l.current_salon_id is not null
    and exists (select from public.salons s where s.id = l.current_salon_id);
@@ -766,7 +775,7 @@ update public.salons s set
     member_count = (select count(*) from public.salon_members m where m.salon_id = s.id),
     message_count = (select count(*) from public.chat_messages c where c.salon_id = s.id and not c.is_deleted);
 -- A member's salons: created (owned), joined (a member without owning).
-update public.profiles p set
+update public.member_accounts p set
     salons_created = (select count(*) from public.salons s where s.owner_id = p.id),
     salons_joined = (select count(*) from public.salon_members m where m.user_id = p.id and m.role <> 'owner');
 -- Sequences past the highest ids carried (and past where the old sequence stood).

@@ -18,19 +18,19 @@ values
    'brigitte.moreau@example.fr', now(), '{"provider":"email"}', '{"full_name":"Brigitte Moreau"}', now() - interval '3 days', now());
 
 -- profiles and stats were created by the auth.users trigger; fill in the rest
-update profiles set city = 'Lyon', bio = 'Lectrice passionnée, randonneuse le dimanche.',
+update member_accounts set city = 'Lyon', bio = 'Lectrice passionnée, randonneuse le dimanche.',
        interests = array['lecture', 'randonnée'], subscription_type = 'premium',
        subscription_started_at = now() - interval '50 days', stripe_customer_id = 'cus_demo_ines',
        onboarding_completed = true
  where id = '11111111-1111-4111-8111-111111111111';
-update profiles set city = 'Bordeaux', interests = array['marche', 'yoga'], onboarding_completed = true
+update member_accounts set city = 'Bordeaux', interests = array['marche', 'yoga'], onboarding_completed = true
  where id = '22222222-2222-4222-8222-222222222222';
-update profiles set city = 'Marseille', interests = array['cuisine'], subscription_type = 'trial',
+update member_accounts set city = 'Marseille', interests = array['cuisine'], subscription_type = 'trial',
        trial_ends_at = now() + interval '5 days', onboarding_completed = true
  where id = '33333333-3333-4333-8333-333333333333';
-update profiles set city = 'Lyon', interests = array['lecture', 'peinture']
+update member_accounts set city = 'Lyon', interests = array['lecture', 'peinture']
  where id = '44444444-4444-4444-8444-444444444444';
-update profiles set city = 'Nantes'
+update member_accounts set city = 'Nantes'
  where id = '55555555-5555-4555-8555-555555555555';
 
 -- salons: the owner becomes a member by trigger, a share code comes with each (made fixed

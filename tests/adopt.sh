@@ -143,8 +143,8 @@ check "a member without a profile gets one, every member a stats row; orphans ar
        and (select count(*) from user_stats) = (select count(*) from profiles)
        and (select count(*) from aurora_legacy.adoption_rejects where reason = 'member has no account' and table_name in ('user_stats', 'user_achievements', 'user_activities')) = 15"
 check "a Stripe customer id on two profiles stays on one; subscription types are aurora's three" \
-      "(select count(*) from profiles where stripe_customer_id = 'cus_Ldupliquee') = 1
-       and (select count(*) from profiles where subscription_type = 'premium')
+      "(select count(*) from member_accounts where stripe_customer_id = 'cus_Ldupliquee') = 1
+       and (select count(*) from member_accounts where subscription_type = 'premium')
            = (select count(*) from aurora_legacy.profiles where lower(subscription_type) like 'premium%')"
 check "invitations keep working by their token (SHA-256 stored), bad addresses dropped" \
       "(select count(*) from salon_invitation_tokens t join aurora_legacy.salon_invitations l on l.id = t.invitation_id
@@ -158,7 +158,7 @@ check "salon counters are the members and undeleted messages" \
                     where s.member_count <> (select count(*) from salon_members m where m.salon_id = s.id)
                        or s.message_count <> (select count(*) from chat_messages c where c.salon_id = s.id and not c.is_deleted))"
 check "salons_created / salons_joined, stats and levels follow the data; points are carried" \
-      "not exists (select from profiles p where salons_created <> (select count(*) from salons s where s.owner_id = p.id)
+      "not exists (select from member_accounts p where salons_created <> (select count(*) from salons s where s.owner_id = p.id)
                                           or salons_joined <> (select count(*) from salon_members m where m.user_id = p.id and m.role <> 'owner'))
        and not exists (select from user_stats s where level <> 1 + points / 100
                           or total_lessons_completed <> (select count(*) from user_lesson_progress x where x.user_id = s.user_id and x.status = 'completed'))

@@ -43,7 +43,7 @@ a="$(psql_admin -d "$src" -At -c "$seq_query")"; b="$(psql_admin -d "$dst" -At -
 [ "$a" = "$b" ] || die "sequence differs after restore: $a vs $b"
 # the restored database works: a new user still gets a profile, a new message is counted
 psql_admin -d "$dst" -c "insert into auth.users (id, email) values (gen_random_uuid(), 'apres@example.fr')"
-[ "$(psql_admin -d "$dst" -At -c "select count(*) from profiles where email = 'apres@example.fr'")" = 1 ] \
+[ "$(psql_admin -d "$dst" -At -c "select count(*) from member_accounts where email = 'apres@example.fr'")" = 1 ] \
     || die "triggers do not work after restore"
 psql_admin -d postgres -c "drop database ${src} with (force)" -c "drop database ${dst} with (force)"
 echo "dump/restore: 1 passed, 0 failed"

@@ -134,6 +134,12 @@ select 'salon counters ' || md5(string_agg(id || '=' || member_count || '/' || m
   from public.salons_with_details
  order by 1"
 sql -d "$OLD_DB" -c "$ROWS_SQL" >"$WORK/rows.before"
+# what members may not read of each other moves from profiles to member_accounts: the
+# same values, member by member
+ACCOUNT_SQL="select count(*) || ':' || md5(string_agg(concat_ws('|', id, email, bio, city, interests, cover_url, subscription_type,
+                                        trial_ends_at, stripe_customer_id, daily_chat_count, salons_created, salons_joined), ','
+                                        order by id)) from %s"
+ACCOUNTS_BEFORE=$(sql -d "$OLD_DB" -c "$(printf "$ACCOUNT_SQL" public.profiles)")
 grep -q '^chat_messages [1-9]' "$WORK/rows.before" || fail "no rows to carry: $(cat "$WORK/rows.before")"
 
 # The C functions of a database: symbol, argument and result types (the SQL name may change:
@@ -213,15 +219,18 @@ ok "the API works on the upgraded database"
 
 sql -d "$OLD_DB" -c "$ROWS_SQL" >"$WORK/rows.all"
 # tables the release adds start empty, but those that take over columns of a table it had
-# ("new:source": lessons' bodies, invitations' token hashes, salons' share codes, so that
-# select('*') works)
+# ("new:source": lessons' bodies, invitations' token hashes, salons' share codes, members'
+# accounts, so that select('*') works)
 # hold a row for each row of their source, by the same key
-MOVED="lesson_bodies:lessons salon_invitation_tokens:salon_invitations salon_share_codes:salons"
+MOVED="lesson_bodies:lessons salon_invitation_tokens:salon_invitations salon_share_codes:salons member_accounts:profiles"
 for pair in $MOVED; do
     moved_to=${pair%%:*}; moved_from=${pair#*:}
     [ "$(awk -v t="$moved_to" '$1 == t {print $2}' "$WORK/rows.all")" = "$(awk -v t="$moved_from" '$1 == t {print $2}' "$WORK/rows.before")" ] \
         || fail "$moved_to does not hold one row per row of $moved_from: $(grep -E "^($moved_to|$moved_from) " "$WORK/rows.all")"
 done
+[ "$(sql -d "$OLD_DB" -c "$(printf "$ACCOUNT_SQL" public.member_accounts)")" = "$ACCOUNTS_BEFORE" ] \
+    || fail "member_accounts does not hold what profiles held"
+ok "member_accounts holds what profiles held, member by member (${ACCOUNTS_BEFORE%%:*} members)"
 new_rows=$(awk -v moved=" ${MOVED//:/ } " 'NR == FNR { seen[$1] = 1; next } !($1 in seen) && $2 != "0:-" && index(moved, " " $1 " ") == 0' "$WORK/rows.before" "$WORK/rows.all")
 [ -z "$new_rows" ] || fail "tables new in this release are not empty: $new_rows"
 awk 'NR == FNR { seen[$1] = 1; next } $1 in seen' "$WORK/rows.before" "$WORK/rows.all" >"$WORK/rows.after"

@@ -1425,3 +1425,364 @@ grant all on table salon_share_codes to service_role;
 revoke select on salons from authenticated;
 grant select on salon_share_codes, salons to authenticated;
 select pg_catalog.pg_extension_config_dump('salon_share_codes', '');
+
+
+-- select('*') works on profiles too: what members may not read of each other (her profile
+-- page, email, subscription, Stripe ids, onboarding, quotas, counters, current salon)
+-- moves to member_accounts, her own row readable by her (RLS); my_account joins the two for
+-- her, and my_profile()/ensure_profile() answer it. Locks that were on her profile row
+-- (freemium, billing, erasure, email) are on her account row now.
+create table member_accounts (
+    id uuid primary key references profiles (id) on delete cascade,
+    email text,
+    bio text check (char_length(bio) <= 2000),
+    city text check (char_length(city) <= 120),
+    interests text[] check (cardinality(interests) <= 30),
+    cover_url text check (char_length(cover_url) <= 2048),
+    current_salon_id uuid,  -- fk added in salons/schema.sql
+    onboarding_completed boolean not null default false,
+    onboarding_answers jsonb check (pg_column_size(onboarding_answers) <= 65536),
+    subscription_type text not null default 'freemium'
+        check (subscription_type in ('freemium', 'trial', 'premium')),
+    subscription_started_at timestamptz,
+    trial_ends_at timestamptz,
+    stripe_customer_id text,
+    stripe_session_id text,
+    conversion_triggers jsonb not null default '[]'::jsonb,
+    daily_chat_count integer not null default 0 check (daily_chat_count >= 0),
+    daily_profile_views integer not null default 0 check (daily_profile_views >= 0),
+    last_activity_reset timestamptz,
+    salons_created integer not null default 0 check (salons_created >= 0),
+    salons_joined integer not null default 0 check (salons_joined >= 0),
+    updated_at timestamptz not null default now()
+)
+-- the daily quotas change with every message
+with (fillfactor = 90);
+create index idx_member_accounts_email on member_accounts (lower(email));
+create unique index member_accounts_stripe_customer_id_key on member_accounts (stripe_customer_id)
+    where stripe_customer_id is not null;
+insert into member_accounts (id, email, bio, city, interests, cover_url, current_salon_id, onboarding_completed, onboarding_answers, subscription_type, subscription_started_at, trial_ends_at, stripe_customer_id, stripe_session_id, conversion_triggers, daily_chat_count, daily_profile_views, last_activity_reset, salons_created, salons_joined, updated_at)
+select id, email, bio, city, interests, cover_url, current_salon_id, onboarding_completed, onboarding_answers, subscription_type, subscription_started_at, trial_ends_at, stripe_customer_id, stripe_session_id, conversion_triggers, daily_chat_count, daily_profile_views, last_activity_reset, salons_created, salons_joined, updated_at from profiles;
+alter table member_accounts
+    add constraint member_accounts_current_salon_id_fkey
+    foreign key (current_salon_id) references salons (id) on delete set null;
+create index idx_member_accounts_current_salon_id on member_accounts (current_salon_id)
+    where current_salon_id is not null;
+create index idx_member_accounts_trials on member_accounts (trial_ends_at) where subscription_type = 'trial';
+drop policy profiles_update_own on profiles;
+drop trigger profiles_updated_at on profiles;
+drop trigger profiles_brevo_contact on profiles;
+drop function brevo_contact_on_profile();
+drop function ensure_profile(), my_profile();
+alter table profiles drop column email, drop column bio, drop column city, drop column interests, drop column cover_url, drop column current_salon_id, drop column onboarding_completed, drop column onboarding_answers, drop column subscription_type, drop column subscription_started_at, drop column trial_ends_at, drop column stripe_customer_id, drop column stripe_session_id, drop column conversion_triggers, drop column daily_chat_count, drop column daily_profile_views, drop column last_activity_reset, drop column salons_created, drop column salons_joined;
+create function aurora_private.profile_account() returns trigger
+language plpgsql security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    insert into public.member_accounts (id) values (new.id) on conflict (id) do nothing;
+    return null;
+end
+$$;
+create trigger profiles_account after insert on profiles
+    for each row execute function aurora_private.profile_account();
+
+-- presence (heartbeats, the sweep) and counters are not edits of the profile: only these
+-- columns stamp updated_at, which also keeps the hot presence updates trigger-free
+create trigger profiles_updated_at
+    before update of full_name, avatar_url, auto_offline_after
+    on profiles for each row execute function set_updated_at();
+create trigger member_accounts_updated_at
+    before update of email, bio, city, interests, cover_url, current_salon_id, onboarding_completed,
+                     onboarding_answers, subscription_type, subscription_started_at, trial_ends_at,
+                     stripe_customer_id
+    on member_accounts for each row execute function set_updated_at();
+
+-- Her profile and her account in one row (her own only: member_accounts' policy), as
+-- `select('*')` reads it and my_profile() answers it. Read-only: she edits her name and
+-- avatar in profiles, the rest in member_accounts.
+create view my_account with (security_invoker = true) as
+select p.*, a.email, a.bio, a.city, a.interests, a.cover_url, a.current_salon_id,
+       a.onboarding_completed, a.onboarding_answers, a.subscription_type, a.subscription_started_at,
+       a.trial_ends_at, a.stripe_customer_id, a.stripe_session_id, a.conversion_triggers,
+       a.daily_chat_count, a.daily_profile_views, a.last_activity_reset, a.salons_created,
+       a.salons_joined, a.updated_at as account_updated_at
+  from profiles p join member_accounts a on a.id = p.id;
+
+-- The caller's profile and account: one row, which PostgREST answers as an object (null
+-- fields without a profile).
+create function my_profile() returns my_account
+language sql stable
+set search_path = pg_catalog, pg_temp
+as $$
+    select m.* from public.my_account m where m.id = (select auth.uid())
+$$;
+
+create policy profiles_update_own on profiles for update to authenticated
+    using (id = (select auth.uid()))
+    with check (id = (select auth.uid()));
+
+alter table member_accounts enable row level security;
+create policy member_accounts_select_own on member_accounts for select to authenticated
+    using (id = (select auth.uid()));
+create policy member_accounts_update_own on member_accounts for update to authenticated
+    using (id = (select auth.uid()))
+    with check (id = (select auth.uid())
+                and (current_salon_id is null or current_salon_id in (select my_salon_ids())));
+create function ensure_profile()
+returns my_account language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.ensure_profile(), null::public.my_account); end $$;
+create or replace function aurora_private.queue_member_email(p_member uuid, p_template text, p_params jsonb,
+                                                  p_key text)
+returns text
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    recipient text;
+begin
+    -- her row lock first: parallel requests of hers are decided one after the other, so
+    -- the once-a-minute check below sees what the previous one queued
+    select a.email into recipient from public.member_accounts a where a.id = p_member for update;
+    if recipient is null then
+        return 'no_recipient';
+    end if;
+    if p_template = 'email-verification' and exists (
+        select 1 from public.email_outbox o
+         where o.user_id = p_member and o.template = 'email-verification'
+           and o.created_at > now() - interval '60 seconds') then
+        return 'too_soon';
+    end if;
+    perform aurora_private.queue_email(p_template, p_member, p_params, p_key);
+    return 'queued';
+end
+$$;
+create or replace function aurora_private.queue_email(p_template text, p_member uuid, p_params jsonb, p_key text,
+                                           p_fallback_recipient text default null)
+returns boolean
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    with queued as (
+        insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
+        select p_template, a.id, coalesce(a.email, p_fallback_recipient),
+               case when p_params ? 'prenom'
+                    then p_params || jsonb_build_object('prenom', public.email_first_name(p_params ->> 'prenom'))
+                    else coalesce(p_params, '{}') end,
+               p_key
+          from public.member_accounts a
+         where a.id = p_member and coalesce(a.email, p_fallback_recipient) is not null
+        on conflict (idempotency_key) do nothing
+        returning 1
+    )
+    select exists (select from queued)
+$$;
+create or replace function queue_subscription_reminders(days_before integer default 3) returns integer
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    with due as (
+        select 'reminder:' || s.id as key, s.user_id, p.full_name,
+               case when s.status = 'trialing' then s.trial_end
+                    else coalesce(s.cancel_at, s.current_period_end) end as ends_at,
+               case when s.status = 'trialing' then 'trial_ending' else 'subscription_ending' end as reason
+          from public.subscriptions s
+          join public.profiles p on p.id = s.user_id
+         where (s.status = 'trialing' and s.trial_end between now() and now() + make_interval(days => days_before))
+            or (s.status in ('active', 'past_due')
+                and coalesce(s.cancel_at, case when s.cancel_at_period_end then s.current_period_end end)
+                    between now() and now() + make_interval(days => days_before))
+        union all
+        -- aurora's free trial (no Stripe subscription)
+        select 'reminder:trial:' || a.id, a.id, p.full_name, a.trial_ends_at, 'trial_ending'
+          from public.member_accounts a join public.profiles p on p.id = a.id
+         where aurora_private.entitlement(a.subscription_type, a.trial_ends_at) = 'trial'
+           and a.trial_ends_at - make_interval(days => days_before) <= now()
+           and not exists (select from public.subscriptions s where s.user_id = a.id)
+    )
+    select count(*)::int from due
+     where aurora_private.queue_email(
+               'subscription-reminder', user_id,
+               jsonb_build_object('prenom', full_name, 'raison', reason,
+                                  'date_fin', to_char(ends_at at time zone 'Europe/Paris', 'DD/MM/YYYY')),
+               key || ':' || extract(epoch from ends_at)::bigint)
+$$;
+create or replace function brevo_contact_on_account() returns trigger
+language plpgsql security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if new.subscription_type is distinct from old.subscription_type
+       and exists (select from auth.users u where u.id = new.id and u.email_confirmed_at is not null) then
+        insert into public.brevo_contact_sync (user_id, reason) values (new.id, 'entitlement');
+        perform pg_notify('aurora_email_outbox', '');
+    end if;
+    return null;
+end
+$$;
+create trigger member_accounts_brevo_contact after update of subscription_type on member_accounts
+    for each row execute function brevo_contact_on_account();
+create or replace function aurora_private.claim_contact_syncs(batch integer, lease_seconds integer)
+returns table (id bigint, email text, full_name text, entitlement text, attempts integer, lease_token uuid)
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    with due as (
+        select c.id from public.brevo_contact_sync c
+         where (c.status = 'pending' and c.next_attempt_at <= now())
+            or (c.status = 'sending' and c.lease_until < now())
+         order by c.next_attempt_at, c.id
+         limit greatest(batch, 1)
+         for update skip locked
+    ), claimed as (
+        update public.brevo_contact_sync c
+           set status = 'sending', attempts = c.attempts + 1, lease_token = gen_random_uuid(),
+               lease_until = now() + make_interval(secs => greatest(lease_seconds, 1))
+          from due where c.id = due.id
+        returning c.id, c.user_id, c.attempts, c.lease_token
+    )
+    -- the name Brevo keeps (and may put in campaigns) is cleaned as in our own emails;
+    -- her list is her entitlement now (a trial past its end is freemium already)
+    select claimed.id, a.email, public.email_first_name(p.full_name),
+           aurora_private.entitlement(a.subscription_type, a.trial_ends_at), claimed.attempts, claimed.lease_token
+      from claimed left join public.profiles p on p.id = claimed.user_id
+      left join public.member_accounts a on a.id = claimed.user_id
+$$;
+create or replace function aurora_private.end_expired_trials() returns integer
+language sql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    with ended as (
+        update public.member_accounts p set subscription_type = 'freemium'
+         where p.subscription_type = 'trial'
+           and aurora_private.entitlement(p.subscription_type, p.trial_ends_at) <> 'trial'
+        returning 1
+    )
+    select count(*)::int from ended
+$$;
+create or replace function aurora_private.start_erasure(p_user uuid, p_requested_by text) returns jsonb
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_emails text[];
+    v_customers text[];
+    v_personal text[];
+    v_salons jsonb;
+    v_customer text;
+begin
+    if p_user is null or p_requested_by is null or p_requested_by not in ('member', 'service_role') then
+        raise exception 'start_erasure needs a member id and who asks (member or service_role)'
+            using errcode = 'invalid_parameter_value';
+    end if;
+    perform pg_advisory_xact_lock(hashtext('aurora.erasure'), hashtext(p_user::text));
+    if exists (select from aurora_private.erasures where user_id = p_user) then
+        return aurora_private.erasure_status(p_user) || jsonb_build_object('started', false);
+    end if;
+    if not exists (select from auth.users where id = p_user) and not exists (select from public.profiles where id = p_user) then
+        raise exception 'no member %', p_user using errcode = 'no_data_found', hint = 'Compte introuvable.';
+    end if;
+
+    select array(select distinct lower(x) from unnest(array[u.email, a.email]) x where x is not null and x <> ''),
+           array(select distinct x from unnest(array[nullif(btrim(p.full_name), ''),
+                                                      nullif(btrim(u.raw_user_meta_data ->> 'full_name'), ''),
+                                                      nullif(btrim(u.raw_user_meta_data ->> 'name'), '')]) x
+                  where x is not null)
+      into v_emails, v_personal
+      from (select p_user as id) me
+      left join auth.users u on u.id = me.id
+      left join public.profiles p on p.id = me.id
+      left join public.member_accounts a on a.id = me.id;
+    v_customers := array(
+        select distinct c from (
+            select stripe_customer_id as c from public.member_accounts where id = p_user
+            union all select customer_id from public.subscriptions where user_id = p_user
+            union all select customer_id from public.stripe_events where user_id = p_user
+        ) x where c is not null order by c);
+    foreach v_customer in array v_customers loop
+        perform pg_advisory_xact_lock(hashtext('aurora.stripe_customer'), hashtext(v_customer));
+    end loop;
+    perform from public.subscriptions where user_id = p_user or customer_id = any (v_customers) order by id for update;
+    perform from public.member_accounts where id = p_user for update;
+
+    insert into aurora_private.erasures (user_id, requested_by, emails, stripe_customers)
+    values (p_user, p_requested_by, v_emails, v_customers);
+    insert into aurora_private.erasure_steps (user_id, step, stage, status, done_at, result)
+    values (p_user, 'sign_out', 1, 'pending', null, null),
+           (p_user, 'stripe', 1, case when cardinality(v_customers) = 0 then 'done' else 'pending' end,
+            case when cardinality(v_customers) = 0 then now() end,
+            case when cardinality(v_customers) = 0 then '{"customers": 0}'::jsonb end),
+           (p_user, 'brevo', 1, case when cardinality(v_emails) = 0 then 'done' else 'pending' end,
+            case when cardinality(v_emails) = 0 then now() end,
+            case when cardinality(v_emails) = 0 then '{"contacts": 0}'::jsonb end),
+           (p_user, 'storage', 1, 'pending', null, null),
+           (p_user, 'auth_user', 2, 'pending', null, null);
+
+    -- salons she owns pass to their senior moderator, else their longest member; a salon
+    -- she was alone in is archived
+    with owned as (
+        select s.id,
+               (select m.user_id from public.salon_members m
+                 where m.salon_id = s.id and m.user_id <> p_user
+                 order by (m.role = 'moderator') desc, m.joined_at, m.user_id limit 1) as heir
+          from public.salons s where s.owner_id = p_user
+    ), handed as (
+        update public.salon_members m set role = 'owner'
+          from owned where m.salon_id = owned.id and m.user_id = owned.heir
+    ), moved as (
+        update public.salons s
+           set owner_id = owned.heir, is_active = s.is_active and owned.heir is not null
+          from owned where s.id = owned.id
+    )
+    select coalesce(jsonb_agg(jsonb_build_object('salon_id', id, 'new_owner', heir)), '[]') into v_salons from owned;
+    -- a salon's picture belongs to the salon: it stays, no longer marked as hers (an UPDATE:
+    -- Storage guards deletes only)
+    update storage.objects set owner = null, owner_id = null
+     where bucket_id = 'salon-avatars' and (owner = p_user or owner_id = p_user::text);
+
+    -- what she wrote is her personal data: deleted, not anonymised (replies to her stay,
+    -- without the reference; reactions to her messages go with them)
+    delete from public.message_reactions where user_id = p_user;
+    delete from public.chat_messages where user_id = p_user;
+    delete from public.salon_members where user_id = p_user;
+    delete from public.salon_join_attempts where user_id = p_user;
+    delete from public.salon_invitations where invitee_id = p_user or lower(invitee_email) = any (v_emails);
+    update public.salon_invitations set invited_by = null where invited_by = p_user;
+    update public.salon_invitations set accepted_by = null where accepted_by = p_user;
+    delete from public.enrollments where user_id = p_user;
+    delete from public.user_lesson_progress where user_id = p_user;
+    delete from public.user_courses where user_id = p_user;
+    delete from public.user_achievements where user_id = p_user;
+    delete from public.user_activities where user_id = p_user;
+    delete from public.user_progress_history where user_id = p_user;
+    delete from public.user_stats where user_id = p_user;
+    -- nothing more is sent to her or about her: a row being delivered right now was sent
+    -- before erasure started (the worker renews its lease before acting on a row)
+    delete from public.brevo_contact_sync where user_id = p_user;
+    delete from public.email_outbox where user_id = p_user or lower(recipient_email) = any (v_emails);
+    -- billing records stay for the accounting retention period, without her
+    update public.subscriptions set user_id = null where user_id = p_user or customer_id = any (v_customers);
+    update public.stripe_events
+       set user_id = null,
+           payload = aurora_private.redact_stripe_payload(payload, v_emails || v_personal || array[p_user::text])
+     where user_id = p_user or customer_id = any (v_customers);
+    delete from public.profiles where id = p_user;
+
+    return aurora_private.erasure_status(p_user)
+           || jsonb_build_object('started', true, 'salons_handed_over', v_salons);
+end
+$$;
+revoke all on function aurora_private.profile_account(), brevo_contact_on_account(), my_profile(), ensure_profile()
+    from public, anon, authenticated;
+revoke all on table member_accounts, my_account from public, anon, authenticated;
+grant all on table member_accounts, my_account to service_role;
+grant execute on function my_profile(), ensure_profile() to authenticated;
+grant execute on function my_profile(), aurora_private.profile_account() to service_role;
+-- (revoking the table's SELECT and UPDATE revokes its columns' too)
+revoke select, update on profiles from authenticated;
+grant select on profiles to authenticated;
+grant update (full_name, avatar_url, auto_offline_after) on profiles to authenticated;
+grant select on member_accounts, my_account to authenticated;
+grant update (bio, city, interests, cover_url, onboarding_completed, onboarding_answers, current_salon_id)
+    on member_accounts to authenticated;
+select pg_catalog.pg_extension_config_dump('member_accounts', '');

@@ -74,7 +74,7 @@ extension_sql_file!(
 extension_sql_file!(
     "profiles/security.sql",
     name = "profiles_security",
-    requires = ["salons_security", profiles::handle_new_user, platform::triggers::set_updated_at]
+    requires = ["salons_security", aurora_private, profiles::handle_new_user, platform::triggers::set_updated_at]
 );
 extension_sql_file!(
     "chat/security.sql",

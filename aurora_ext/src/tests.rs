@@ -54,7 +54,7 @@ mod tests {
         );
         assert_eq!(role, Ok(Some("owner".into())));
         let created = Spi::get_one_with_args::<i32>(
-            "select salons_created from public.profiles where id = $1",
+            "select salons_created from public.member_accounts where id = $1",
             &[owner.into()],
         );
         assert_eq!(created, Ok(Some(1)));
@@ -93,7 +93,7 @@ mod tests {
         .unwrap();
         assert_eq!(exact_counts(s), (2, 3));
         let joined = Spi::get_one_with_args::<i32>(
-            "select salons_joined from public.profiles where id = $1",
+            "select salons_joined from public.member_accounts where id = $1",
             &[member.into()],
         );
         assert_eq!(joined, Ok(Some(1)));
@@ -116,7 +116,7 @@ mod tests {
         .unwrap();
         assert_eq!(exact_counts(s), (1, 3));
         let joined = Spi::get_one_with_args::<i32>(
-            "select salons_joined from public.profiles where id = $1",
+            "select salons_joined from public.member_accounts where id = $1",
             &[member.into()],
         );
         assert_eq!(joined, Ok(Some(0)));

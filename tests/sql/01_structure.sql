@@ -120,7 +120,7 @@ select g.name as grantee, c.oid::regclass::text as object, a.privilege_type as p
 union all
 select g.name, c.oid::regclass::text || '(' || string_agg(att.attname, ', ' order by att.attnum) || ')', a.privilege_type
   from ext join pg_class c on ext.classid = 'pg_class'::regclass and c.oid = ext.objid
-  join pg_attribute att on att.attrelid = c.oid and att.attacl is not null
+  join pg_attribute att on att.attrelid = c.oid and att.attacl is not null and not att.attisdropped
   cross join lateral aclexplode(att.attacl) a
   join grantee g on g.oid = a.grantee
  group by g.name, c.oid, a.privilege_type
@@ -177,8 +177,11 @@ select set_eq(
     ('authenticated', 'my_profile()', 'EXECUTE'),
     ('authenticated', 'my_salon_ids()', 'EXECUTE'),
     ('authenticated', 'my_salons', 'SELECT'),
-    ('authenticated', 'profiles(full_name, avatar_url, bio, city, interests, auto_offline_after, current_salon_id, onboarding_completed, onboarding_answers, cover_url)', 'UPDATE'),
-    ('authenticated', 'profiles(id, full_name, avatar_url, status, presence_status, last_activity, status_updated_at, created_at, updated_at)', 'SELECT'),
+    ('authenticated', 'profiles', 'SELECT'),
+    ('authenticated', 'profiles(full_name, avatar_url, auto_offline_after)', 'UPDATE'),
+    ('authenticated', 'member_accounts', 'SELECT'),
+    ('authenticated', 'member_accounts(bio, city, interests, cover_url, current_salon_id, onboarding_completed, onboarding_answers)', 'UPDATE'),
+    ('authenticated', 'my_account', 'SELECT'),
     ('authenticated', 'record_profile_view(uuid)', 'EXECUTE'),
     ('authenticated', 'start_trial()', 'EXECUTE'),
     ('authenticated', 'rpc_check_inactive_users()', 'EXECUTE'),

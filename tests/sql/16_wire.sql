@@ -86,7 +86,7 @@ select is(tests.lost_keys(call, answer), '', format('nothing %s answers is lost 
     ('aurora_private.update_user_activity()', 'presence_state'),
     ('aurora_private.rpc_update_activity()', 'presence_state'),
     ($$aurora_private.rpc_set_manual_status('busy')$$, 'presence_state'),
-    ('aurora_private.ensure_profile()', 'profiles'),
+    ('aurora_private.ensure_profile()', 'my_account'),
     ('aurora_private.export_my_data()', 'member_export'),
     (format('aurora_private.leave_salon(%L)', tests.fx('lectrices')), 'salon_departure'),
     ('aurora_private.delete_my_account()', 'erasure_state')) c(call, answer);

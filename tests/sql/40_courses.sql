@@ -6,7 +6,7 @@ select tests.create_user('fanny');                 -- freemium
 select tests.create_user('paula', 'premium');
 select tests.create_user('tina', 'trial');
 select tests.create_user('eve', 'trial');
-update profiles set trial_ends_at = now() - interval '1 day' where id = tests.fx('eve');
+update member_accounts set trial_ends_at = now() - interval '1 day' where id = tests.fx('eve');
 insert into courses (id, title, slug, is_published) values
     (gen_random_uuid(), 'Renaissance', 'renaissance', true),
     (gen_random_uuid(), 'Brouillon', 'brouillon', false);

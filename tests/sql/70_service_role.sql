@@ -14,16 +14,16 @@ select throws_ok('select generate_share_code()', '42501', null, 'members cannot 
 select is(user_is_salon_member(tests.fx('lectrices')), false, 'user_is_salon_member: not a member');
 
 select tests.act_as_service();
-select is((select email from profiles where id = tests.fx('claire')), 'claire@example.fr', 'service_role reads personal data');
+select is((select email from member_accounts where id = tests.fx('claire')), 'claire@example.fr', 'service_role reads personal data');
 select ok((select share_code from salon_share_codes where salon_id = tests.fx('lectrices')) is not null, 'service_role reads share codes');
 select is((select count(*)::int from chat_messages where salon_id = tests.fx('lectrices')), 1, 'service_role reads every salon');
-select lives_ok($$ update profiles set subscription_type = 'premium' where id = tests.fx('claire') $$,
+select lives_ok($$ update member_accounts set subscription_type = 'premium' where id = tests.fx('claire') $$,
                 'service_role writes entitlements (Stripe)');
 select is(user_is_salon_member(tests.fx('lectrices'), tests.fx('ines')), true, 'service_role asks about anyone');
 select ok(fold_salon_counters() >= 1, 'service_role folds counters');
 select is((select message_count from salons where id = tests.fx('lectrices')), 1, 'folded into the salon row');
 select is((select member_count::int from salons_with_details where id = tests.fx('lectrices')), 1, 'exact after folding');
-select throws_ok($$ update profiles set subscription_type = 'gold' where id = tests.fx('claire') $$,
+select throws_ok($$ update member_accounts set subscription_type = 'gold' where id = tests.fx('claire') $$,
                  '23514', null, 'subscription type is a closed set even for service_role');
 
 select tests.act_as_admin();

@@ -37,7 +37,7 @@ select is((select daily_chat_count from my_profile()), 3, 'the day''s count is e
 select is((select count(*)::int from user_achievements where badge_id = 'first_message'), 1, 'the first message earned its badge once');
 select is((select messages_sent from user_progress_history), 3, 'the day''s history counts the messages');
 select tests.act_as_admin();
-update profiles set last_activity_reset = now() - interval '1 day' where id = tests.fx('claire');
+update member_accounts set last_activity_reset = now() - interval '1 day' where id = tests.fx('claire');
 select tests.act_as('claire');
 select lives_ok($$ insert into chat_messages (salon_id, content) values (tests.fx('lectrices'), 'demain') $$,
                 'a new day (Paris) resets the quota');

@@ -96,7 +96,7 @@ select to_jsonb(rpc_update_activity());
 select to_jsonb(rpc_set_manual_status('away'));
 select is((select updated_at from profiles where id = tests.fx('ines')), '2000-01-01'::timestamptz,
           'heartbeats and statuses leave updated_at alone');
-update profiles set bio = 'Lectrice' where id = tests.fx('ines');
+update profiles set full_name = 'Inès L.' where id = tests.fx('ines');
 select is((select updated_at from profiles where id = tests.fx('ines')), now(), 'an edit stamps it');
 
 select tests.act_as_admin();

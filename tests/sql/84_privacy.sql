@@ -148,7 +148,7 @@ select isnt((select completed_at from aurora_private.erasures where user_id = te
 select is((select running from aurora_private.erasure_stats()), 0::bigint, 'and none once it is complete');
 
 -- service_role erases any member; members and anon cannot
-update profiles set stripe_customer_id = null where id = tests.fx('olga');
+update member_accounts set stripe_customer_id = null where id = tests.fx('olga');
 select tests.act_as('claire');
 select throws_ok(format($$ select to_jsonb(erase_member(%L)) $$, tests.fx('olga')), '42501', null, 'a member cannot erase another');
 select tests.act_as_anon();

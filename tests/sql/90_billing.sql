@@ -7,7 +7,7 @@ select no_plan();
 select tests.create_user('ines');
 select tests.create_user('claire');
 select tests.create_user('lea');
-update profiles set stripe_customer_id = null where id in (tests.fx('ines'), tests.fx('claire'), tests.fx('lea'));
+update member_accounts set stripe_customer_id = null where id in (tests.fx('ines'), tests.fx('claire'), tests.fx('lea'));
 select tests.share_tap_state();
 
 select tests.act_as('ines');
@@ -34,13 +34,13 @@ select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_checkout', '
             jsonb_build_object('id', 'cs_1', 'object', 'checkout.session', 'customer', 'cus_ines',
                                'subscription', 'sub_ines', 'client_reference_id', tests.fx('ines'))))->>'status',
           'applied', 'checkout.session.completed maps the member');
-select is((select stripe_customer_id from profiles where id = tests.fx('ines')), 'cus_ines', 'her customer id is stored');
-select is((select subscription_type from profiles where id = tests.fx('ines')), 'freemium', 'no entitlement before the subscription is active');
+select is((select stripe_customer_id from member_accounts where id = tests.fx('ines')), 'cus_ines', 'her customer id is stored');
+select is((select subscription_type from member_accounts where id = tests.fx('ines')), 'freemium', 'no entitlement before the subscription is active');
 select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_created', 'customer.subscription.created', 1700000010,
             tests.stripe_subscription('sub_ines', 'cus_ines', 'active')))->>'status', 'applied', 'subscription created');
-select is((select subscription_type from profiles where id = tests.fx('ines')), 'premium', 'active → premium');
+select is((select subscription_type from member_accounts where id = tests.fx('ines')), 'premium', 'active → premium');
 select is((select plan from subscriptions where id = 'sub_ines'), 'premium_monthly', 'the €47/month plan is recognised');
-select ok((select subscription_started_at is not null from profiles where id = tests.fx('ines')), 'subscription_started_at set');
+select ok((select subscription_started_at is not null from member_accounts where id = tests.fx('ines')), 'subscription_started_at set');
 select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_created', 'customer.subscription.created', 1700000010,
             tests.stripe_subscription('sub_ines', 'cus_ines', 'active')))->>'status', 'duplicate', 'a redelivery is a duplicate');
 select is((select count(*)::int from stripe_events where id = 'evt_created'), 1, 'recorded once');
@@ -48,11 +48,11 @@ select is((select count(*)::int from stripe_events where id = 'evt_created'), 1,
 -- out of order: deleted (newer) arrives before updated (older)
 select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_deleted', 'customer.subscription.deleted', 1700000100,
             tests.stripe_subscription('sub_ines', 'cus_ines', 'canceled')))->>'status', 'applied', 'deleted applies');
-select is((select subscription_type from profiles where id = tests.fx('ines')), 'freemium', 'canceled → freemium');
+select is((select subscription_type from member_accounts where id = tests.fx('ines')), 'freemium', 'canceled → freemium');
 select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_updated_old', 'customer.subscription.updated', 1700000050,
             tests.stripe_subscription('sub_ines', 'cus_ines', 'active')))->>'status', 'stale', 'an older update is stale');
 select is((select status from subscriptions where id = 'sub_ines'), 'canceled', 'and changes nothing');
-select is((select subscription_type from profiles where id = tests.fx('ines')), 'freemium', 'she stays freemium');
+select is((select subscription_type from member_accounts where id = tests.fx('ines')), 'freemium', 'she stays freemium');
 
 -- the tie rule: same second, the later lifecycle status wins whatever the order
 select aurora_private.apply_stripe_event(tests.stripe_event('evt_t2', 'customer.subscription.updated', 1700000200,
@@ -62,13 +62,13 @@ select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_t1', 'custom
           'on a tie, active does not overwrite canceled');
 select aurora_private.apply_stripe_event(tests.stripe_event('evt_t3', 'customer.subscription.created', 1700000300,
         tests.stripe_subscription('sub_tie2', 'cus_ines', 'trialing')));
-select is((select subscription_type from profiles where id = tests.fx('ines')), 'trial', 'trialing → trial');
-select is((select trial_ends_at from profiles where id = tests.fx('ines')), to_timestamp(1800000000), 'with the trial end');
+select is((select subscription_type from member_accounts where id = tests.fx('ines')), 'trial', 'trialing → trial');
+select is((select trial_ends_at from member_accounts where id = tests.fx('ines')), to_timestamp(1800000000), 'with the trial end');
 select aurora_private.apply_stripe_event(tests.stripe_event('evt_t4', 'customer.subscription.updated', 1700000300,
         tests.stripe_subscription('sub_tie2', 'cus_ines', 'active', p_amount => 47000, p_interval => 'year')));
 select is((select status from subscriptions where id = 'sub_tie2'), 'active', 'on a tie, active follows trialing');
 select is((select plan from subscriptions where id = 'sub_tie2'), 'premium_annual', 'the €470/year plan is recognised');
-select is((select subscription_type from profiles where id = tests.fx('ines')), 'premium', 'premium again');
+select is((select subscription_type from member_accounts where id = tests.fx('ines')), 'premium', 'premium again');
 
 -- unknown types are recorded and acknowledged
 select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_other', 'customer.created', 1700000400,
@@ -94,12 +94,12 @@ select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_c1', 'custom
 select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_c2', 'invoice.payment_succeeded', 1700001001,
             '{"id": "in_c", "object": "invoice", "customer": "cus_claire", "amount_paid": 4700, "currency": "eur"}'))->>'status',
           'pending', 'so does its payment');
-select is((select subscription_type from profiles where id = tests.fx('claire')), 'freemium', 'nothing applied yet');
+select is((select subscription_type from member_accounts where id = tests.fx('claire')), 'freemium', 'nothing applied yet');
 select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_c3', 'checkout.session.completed', 1700000990,
             jsonb_build_object('id', 'cs_c', 'object', 'checkout.session', 'customer', 'cus_claire',
                                'metadata', jsonb_build_object('user_id', tests.fx('claire')))))->>'status',
           'applied', 'the mapping arrives (by metadata.user_id)');
-select is((select subscription_type from profiles where id = tests.fx('claire')), 'premium', 'the waiting subscription now applies');
+select is((select subscription_type from member_accounts where id = tests.fx('claire')), 'premium', 'the waiting subscription now applies');
 select is((select count(*)::int from stripe_events where status = 'pending'), 0, 'nothing is left pending');
 select is((select count(*)::int from email_outbox where user_id = tests.fx('claire') and template = 'payment-success'), 1,
           'and her payment email is queued');
@@ -108,7 +108,7 @@ select is((select count(*)::int from email_outbox where user_id = tests.fx('clai
 select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_l1', 'invoice.payment_succeeded', 1700002000,
             '{"id": "in_l1", "object": "invoice", "customer": "cus_lea", "amount_paid": 4700, "currency": "eur"}'))->>'status',
           'pending', 'an invoice of an unknown customer waits');
-update profiles set stripe_customer_id = 'cus_lea' where id = tests.fx('lea');
+update member_accounts set stripe_customer_id = 'cus_lea' where id = tests.fx('lea');
 select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_l1', 'invoice.payment_succeeded', 1700002000,
             '{"id": "in_l1", "object": "invoice", "customer": "cus_lea", "amount_paid": 4700, "currency": "eur"}'))->>'status',
           'applied', 'delivered again once her customer is known, it applies (not "duplicate")');
@@ -127,7 +127,7 @@ select is((select count(*)::int from email_outbox where idempotency_key like 'st
 select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_l3', 'customer.subscription.created', 1700002200,
             tests.stripe_subscription('sub_lea', 'cus_lea', 'paused_for_review')))->>'status', 'applied', 'an unknown status applies');
 select is((select status from subscriptions where id = 'sub_lea'), 'paused_for_review', 'stored as sent');
-select is((select subscription_type from profiles where id = tests.fx('lea')), 'freemium', 'no entitlement');
+select is((select subscription_type from member_accounts where id = tests.fx('lea')), 'freemium', 'no entitlement');
 select alike((select reason from stripe_events where id = 'evt_l3'), 'unknown subscription status%', 'noted in the ledger');
 
 -- flexible billing: a scheduled cancellation (cancel_at, cancel_at_period_end false) is
@@ -138,7 +138,7 @@ select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_l4', 'custom
           'applied', 'a scheduled cancellation applies');
 select is((select cancel_at from subscriptions where id = 'sub_lea'), date_trunc('second', now()) + interval '2 days', 'cancel_at is recorded');
 select is((select cancel_at_period_end from subscriptions where id = 'sub_lea'), false, 'with cancel_at_period_end false');
-select is((select subscription_type from profiles where id = tests.fx('lea')), 'premium', 'she is premium until then');
+select is((select subscription_type from member_accounts where id = tests.fx('lea')), 'premium', 'she is premium until then');
 select ok(queue_subscription_reminders(3) >= 1, 'reminders run');
 select is((select params->>'raison' from email_outbox where idempotency_key like 'reminder:sub_lea:%'), 'subscription_ending',
           'she is reminded that her subscription ends');
@@ -146,7 +146,7 @@ select is((select params->>'raison' from email_outbox where idempotency_key like
 -- poison: a signed event aurora cannot store is recorded as rejected, and nothing else changes
 create temp table before_poison as
     select (select count(*) from subscriptions) as subs, (select count(*) from email_outbox) as emails,
-           (select array_agg(subscription_type order by id) from profiles) as plans;
+           (select array_agg(subscription_type order by id) from member_accounts) as plans;
 select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_p1', 'customer.subscription.updated', 1700003000,
             jsonb_set(tests.stripe_subscription('sub_lea', 'cus_lea', 'active'), '{items,data,0,price,unit_amount}', '3000000000')))->>'status',
           'rejected', 'an amount above 2^31');
@@ -172,7 +172,7 @@ select is((select count(*)::int from stripe_events where status = 'rejected' and
           'each rejection is in the ledger, with its reason');
 select is((select (subs, emails, plans) from before_poison)::text,
           (select ((select count(*) from subscriptions), (select count(*) from email_outbox),
-                   (select array_agg(subscription_type order by id) from profiles)))::text,
+                   (select array_agg(subscription_type order by id) from member_accounts)))::text,
           'and nothing else was written');
 select tests.act_as_admin();
 alter table subscriptions drop constraint tests_known_plans_only;
@@ -185,17 +185,17 @@ select is((select status from subscriptions where id = 'sub_lea'), 'canceled', '
 -- a free trial aurora granted survives the checkout until Stripe's subscription arrives
 select tests.act_as_admin();
 select tests.create_user('tina', 'trial');
-update profiles set stripe_customer_id = null where id = tests.fx('tina');
+update member_accounts set stripe_customer_id = null where id = tests.fx('tina');
 select tests.act_as_service();
 select is(aurora_private.apply_stripe_event(tests.stripe_event('evt_tina_1', 'checkout.session.completed', 1700004000,
             jsonb_build_object('id', 'cs_tina', 'object', 'checkout.session', 'customer', 'cus_tina_new',
                                'subscription', 'sub_tina', 'client_reference_id', tests.fx('tina'))))->>'status',
           'applied', 'her checkout applies');
-select is((select subscription_type from profiles where id = tests.fx('tina')), 'trial',
+select is((select subscription_type from member_accounts where id = tests.fx('tina')), 'trial',
           'she keeps her running trial while the subscription is only a placeholder');
 select aurora_private.apply_stripe_event(tests.stripe_event('evt_tina_2', 'customer.subscription.created', 1700004001,
         tests.stripe_subscription('sub_tina', 'cus_tina_new', 'active')));
-select is((select subscription_type from profiles where id = tests.fx('tina')), 'premium', 'then premium');
+select is((select subscription_type from member_accounts where id = tests.fx('tina')), 'premium', 'then premium');
 
 -- members read their own subscriptions only
 select tests.act_as('claire');

@@ -19,20 +19,20 @@ select gen_random_uuid(), 'authenticated', 'authenticated', 'cible' || g || '@vi
   from generate_series(1, 25) g;
 select is((select count(*)::int from email_outbox where recipient_email like '%@victime.example'), 0,
           '25 unconfirmed sign-ups queue no email');
-select is((select count(*)::int from brevo_contact_sync c join profiles p on p.id = c.user_id
+select is((select count(*)::int from brevo_contact_sync c join member_accounts p on p.id = c.user_id
             where p.email like '%@victime.example'), 0, 'and add no Brevo contact');
 update auth.users set email_confirmed_at = now() where email = 'cible1@victime.example';
 select is((select count(*)::int from email_outbox where recipient_email = 'cible1@victime.example' and template = 'welcome'), 1,
           'confirming her address sends her welcome');
-select is((select count(*)::int from brevo_contact_sync c join profiles p on p.id = c.user_id
+select is((select count(*)::int from brevo_contact_sync c join member_accounts p on p.id = c.user_id
             where p.email = 'cible1@victime.example' and c.reason = 'signup'), 1, 'and makes her contact');
 select is((select params->>'prenom' from email_outbox where recipient_email = 'cible1@victime.example'),
           'Gagnez 1000 € sur bici/b params.x', 'her name in the email has no link, markup or braces, 40 characters at most');
 update auth.users set email_confirmed_at = now() + interval '1 minute' where email = 'cible1@victime.example';
 select is((select count(*)::int from email_outbox where recipient_email = 'cible1@victime.example'), 1,
           'a second confirmation sends nothing more');
-update profiles set subscription_type = 'premium' where email = 'cible2@victime.example';
-select is((select count(*)::int from brevo_contact_sync c join profiles p on p.id = c.user_id
+update member_accounts set subscription_type = 'premium' where email = 'cible2@victime.example';
+select is((select count(*)::int from brevo_contact_sync c join member_accounts p on p.id = c.user_id
             where p.email = 'cible2@victime.example'), 0, 'an unconfirmed member''s entitlement is not synced to Brevo');
 select is(email_first_name(repeat('Anne-Sophie ', 10)), 'Anne-Sophie Anne-Sophie Anne-Sophie Anne', 'names are cut at 40 characters');
 select is((select full_name from aurora_private.claim_contact_syncs(1000, 60) where email = 'cible1@victime.example'),

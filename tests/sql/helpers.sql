@@ -19,7 +19,7 @@ begin
     insert into auth.users (id, aud, role, email, raw_user_meta_data, email_confirmed_at)
     values (uid, 'authenticated', 'authenticated', p_name || '@example.fr',
             jsonb_build_object('full_name', initcap(p_name)), now());
-    update public.profiles set subscription_type = p_subscription,
+    update public.member_accounts set subscription_type = p_subscription,
            trial_ends_at = case when p_subscription = 'trial' then now() + interval '7 days' end,
            stripe_customer_id = 'cus_' || p_name
      where id = uid;

@@ -125,7 +125,7 @@ async fn counters_are_exact_under_concurrent_writers_joins_and_folds() {
     // salons_joined per member follows her memberships exactly
     let wrong: i64 = admin
         .query_one(
-            "select count(*) from profiles p
+            "select count(*) from member_accounts p
               where p.salons_joined <> (select count(*) from salon_members m
                                          where m.user_id = p.id and m.role <> 'owner')",
             &[],

@@ -238,7 +238,7 @@ async fn members_follow_their_entitlement_into_brevo_lists() {
     let edge = spawn(&db, &vars).await;
     let ines = aurora_it::create_user(&admin, "ines@example.fr").await;
     assert!(eventually(&admin, "select bool_and(status = 'done') from brevo_contact_sync", 10).await, "sign-up synced");
-    admin.execute("update profiles set subscription_type = 'premium' where id = $1", &[&ines]).await.unwrap();
+    admin.execute("update member_accounts set subscription_type = 'premium' where id = $1", &[&ines]).await.unwrap();
     assert!(eventually(&admin, "select count(*) = 2 and bool_and(status = 'done') from brevo_contact_sync", 10).await,
             "entitlement change synced");
     let requests = brevo.received_requests().await.unwrap();

@@ -107,7 +107,7 @@ async fn each_limit_passes_exactly_its_number_under_a_burst() {
     let (passed, errors) = tally(&out);
     assert_eq!(passed, views as usize, "views: {errors:?}");
     assert_eq!(errors.get("PT402"), Some(&(40 - views as usize)), "{errors:?}");
-    assert_eq!(one(&admin, "select daily_profile_views::bigint from profiles where id = $1", dora).await, i64::from(views));
+    assert_eq!(one(&admin, "select daily_profile_views::bigint from member_accounts where id = $1", dora).await, i64::from(views));
 
     // messages: 20 a day, 80 at once
     let eve = freemium_member(&admin, "eve@example.fr").await;
@@ -140,7 +140,7 @@ async fn an_expired_trial_has_the_free_allowances_everywhere() {
     let admin = db.admin().await;
     let gina = create_user(&admin, "gina@example.fr").await;
     admin
-        .execute("update profiles set subscription_type = 'trial', trial_ends_at = now() - interval '1 day' where id = $1", &[&gina])
+        .execute("update member_accounts set subscription_type = 'trial', trial_ends_at = now() - interval '1 day' where id = $1", &[&gina])
         .await
         .unwrap();
     let owner = create_user(&admin, "owner@example.fr").await;

@@ -35,7 +35,7 @@ async fn the_readmes_pg_cron_recipe_runs_every_job() {
                                                     ('22222222-2222-4222-8222-222222222222', 'claire@example.fr');
          update profiles set presence_status = 'online', status = 'online', presence_expires_at = now() - interval '1 minute'
           where id = '11111111-1111-4111-8111-111111111111';
-         update profiles set subscription_type = 'trial', trial_ends_at = now() - interval '1 minute'
+         update member_accounts set subscription_type = 'trial', trial_ends_at = now() - interval '1 minute'
           where id = '22222222-2222-4222-8222-222222222222';
          insert into salons (name, owner_id) values ('Jardins', '11111111-1111-4111-8111-111111111111');
          insert into salon_members (salon_id, user_id) select id, '22222222-2222-4222-8222-222222222222' from salons;",
@@ -48,7 +48,7 @@ async fn the_readmes_pg_cron_recipe_runs_every_job() {
     let every_minute = every_minute(&sql);
     db.batch_execute(&every_minute).await.unwrap();
     let done = "select (select presence_status = 'offline' from profiles where id = '11111111-1111-4111-8111-111111111111')
-                   and (select subscription_type = 'freemium' from profiles where id = '22222222-2222-4222-8222-222222222222')
+                   and (select subscription_type = 'freemium' from member_accounts where id = '22222222-2222-4222-8222-222222222222')
                    and not exists (select from salon_counter_shards)
                    and (select count(distinct jobid) = 4 from cron.job_run_details where status = 'succeeded')";
     assert!(eventually(&db, done, 150).await, "every job ran and did its work: {:?}",

@@ -126,7 +126,7 @@ async fn concurrent_joins_by_code_are_exact_and_idempotent() {
         .query_one(
             "select (select count(*) from salon_members where salon_id = $1),
                     (select member_count::bigint from salons_with_details where id = $1),
-                    (select count(*) from profiles where salons_joined <> 1 and id <> $2)",
+                    (select count(*) from member_accounts where salons_joined <> 1 and id <> $2)",
             &[&salon, &owner],
         )
         .await

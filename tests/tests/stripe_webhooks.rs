@@ -93,7 +93,7 @@ async fn verified_events_apply_once_and_forgeries_write_nothing() {
     let (status, answer) = edge.deliver(&event("evt_sub", "customer.subscription.created", now(),
         subscription("sub_ines", "cus_ines", "active"))).await;
     assert_eq!((status, answer["status"].as_str()), (200, Some("applied")));
-    let plan: String = admin.query_one("select subscription_type from profiles where id = $1", &[&ines]).await.unwrap().get(0);
+    let plan: String = admin.query_one("select subscription_type from member_accounts where id = $1", &[&ines]).await.unwrap().get(0);
     assert_eq!(plan, "premium");
 
     // a replay is acknowledged without effect
@@ -116,7 +116,7 @@ async fn ten_concurrent_deliveries_of_one_event_have_one_effect() {
     let db = TestDb::new().await;
     let admin = db.admin().await;
     let ines = create_user(&admin, "ines@example.fr").await;
-    admin.execute("update profiles set stripe_customer_id = 'cus_ines' where id = $1", &[&ines]).await.unwrap();
+    admin.execute("update member_accounts set stripe_customer_id = 'cus_ines' where id = $1", &[&ines]).await.unwrap();
     let edge = std::sync::Arc::new(spawn_edge(&db).await);
     let paid = event("evt_paid", "invoice.payment_succeeded", now(),
         json!({ "id": "in_1", "object": "invoice", "customer": "cus_ines", "amount_paid": 4700, "currency": "eur" }));
@@ -158,7 +158,7 @@ async fn out_of_order_and_unknown_customer_sequences_end_right() {
         assert_eq!(status, 200);
         assert!(matches!(answer["status"].as_str(), Some("pending" | "stale")), "{answer}");
     }
-    let plan: String = admin.query_one("select subscription_type from profiles where id = $1", &[&claire]).await.unwrap().get(0);
+    let plan: String = admin.query_one("select subscription_type from member_accounts where id = $1", &[&claire]).await.unwrap().get(0);
     assert_eq!(plan, "freemium", "nothing applies before the mapping");
     let checkout = event("evt_d", "checkout.session.completed", t0 - 5,
         json!({ "id": "cs_c", "object": "checkout.session", "customer": "cus_claire",
@@ -170,7 +170,7 @@ async fn out_of_order_and_unknown_customer_sequences_end_right() {
         .unwrap();
     assert_eq!(row.get::<_, String>(0), "canceled", "the newest state wins whatever the delivery order");
     assert_eq!(row.get::<_, Option<Uuid>>(1), Some(claire), "and belongs to her now");
-    let plan: String = admin.query_one("select subscription_type from profiles where id = $1", &[&claire]).await.unwrap().get(0);
+    let plan: String = admin.query_one("select subscription_type from member_accounts where id = $1", &[&claire]).await.unwrap().get(0);
     assert_eq!(plan, "freemium", "a canceled subscription gives no entitlement");
     drop(admin);
     db.drop().await;

@@ -6,12 +6,12 @@
 //!   lock, taken by `aurora_private.apply_stripe_event` (billing/security.sql) before
 //!   anything is read, so concurrent deliveries queue and each reads what the previous one
 //!   committed; rows are then locked in one order (the subscription, then the member's
-//!   profile), so nothing deadlocks;
+//!   account), so nothing deadlocks;
 //! - each subscription row is the projection of its greatest event under one total order:
 //!   `created`, then the status further along the lifecycle (incomplete < trialing <
 //!   active/paused/unknown < past_due < unpaid < canceled: Stripe's timestamps are seconds,
 //!   so `created` and `deleted` in one second end canceled), then the event id;
-//! - the member's profile (entitlement, `trial_ends_at`, `subscription_started_at`) is
+//! - the member's account (entitlement, `trial_ends_at`, `subscription_started_at`) is
 //!   recomputed from all her subscription rows, never from the event at hand;
 //! - an event whose customer is not mapped to a member yet is stored `pending` and applied
 //!   by whichever transaction maps the customer (under the same lock, so it sees every
@@ -138,7 +138,7 @@ fn existing_user(candidate: Option<pgrx::Uuid>) -> Option<pgrx::Uuid> {
 }
 
 /// The member behind a Stripe object: explicit ids first, then the stored mappings (her
-/// profile's customer, a subscription of that customer, the subscription itself).
+/// account's customer, a subscription of that customer, the subscription itself).
 fn resolve_user(obj: &Value, subscription_id: Option<&str>) -> Option<pgrx::Uuid> {
     existing_user(uuid_from(&obj["client_reference_id"]))
         .or_else(|| existing_user(uuid_from(&obj["metadata"]["user_id"])))
@@ -146,7 +146,7 @@ fn resolve_user(obj: &Value, subscription_id: Option<&str>) -> Option<pgrx::Uuid
             let customer = obj["customer"].as_str()?;
             query_one!(
                 pgrx::Uuid,
-                "select coalesce((select id from public.profiles where stripe_customer_id = $1),
+                "select coalesce((select id from public.member_accounts where stripe_customer_id = $1),
                                  (select user_id from public.subscriptions
                                    where customer_id = $1 and user_id is not null order by id limit 1))",
                 &[customer.into()]
@@ -159,11 +159,11 @@ fn resolve_user(obj: &Value, subscription_id: Option<&str>) -> Option<pgrx::Uuid
 }
 
 /// Recomputes a member's entitlement, trial end and subscription start from all her
-/// subscriptions (the one place the entitlement rule lives for billing). Her profile row is
+/// subscriptions (the one place the entitlement rule lives for billing). Her account row is
 /// locked first, in a statement of its own, so that the computation reads every
 /// subscription committed by whoever held the lock before.
 fn derive_entitlement(user: pgrx::Uuid) {
-    crate::platform::spi::exec!("select 1 from public.profiles where id = $1 for update", &[user.into()])
+    crate::platform::spi::exec!("select 1 from public.member_accounts where id = $1 for update", &[user.into()])
         .unwrap_or_else(|e| error!("aurora: derive_entitlement: {e}"));
     crate::platform::spi::exec!(
         "with subs as (
@@ -181,7 +181,7 @@ fn derive_entitlement(user: pgrx::Uuid) {
                     min(started_at) filter (where status not in ('incomplete', 'incomplete_expired')) as started
                from subs
          )
-         update public.profiles p
+         update public.member_accounts p
             -- the plan her subscriptions give, as of now (a trial past its end is over:
             -- the one entitlement rule, freemium/api.sql)
             set subscription_type = aurora_private.entitlement(
@@ -203,7 +203,7 @@ fn derive_entitlement(user: pgrx::Uuid) {
 }
 
 /// Links a Stripe customer to a member: her subscriptions of that customer, then her
-/// profile (first link wins: a customer id is one member's).
+/// account (first link wins: a customer id is one member's).
 fn map_customer(user: pgrx::Uuid, customer: &str, session: Option<&str>) {
     crate::platform::spi::exec!(
         "update public.subscriptions set user_id = $1 where customer_id = $2 and user_id is null",
@@ -211,11 +211,11 @@ fn map_customer(user: pgrx::Uuid, customer: &str, session: Option<&str>) {
     )
     .unwrap_or_else(|e| error!("aurora: {e}"));
     crate::platform::spi::exec!(
-        "update public.profiles p
+        "update public.member_accounts p
             set stripe_customer_id = coalesce(p.stripe_customer_id, $2),
                 stripe_session_id = coalesce($3, p.stripe_session_id)
           where p.id = $1
-            and not exists (select 1 from public.profiles o where o.stripe_customer_id = $2 and o.id <> $1)",
+            and not exists (select 1 from public.member_accounts o where o.stripe_customer_id = $2 and o.id <> $1)",
         &[user.into(), customer.into(), session.into()],
     )
     .unwrap_or_else(|e| error!("aurora: map_customer: {e}"));

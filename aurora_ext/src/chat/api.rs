@@ -46,7 +46,7 @@ fn claim_message_quota(user_id: pgrx::Uuid, salon_id: pgrx::Uuid, visible: bool)
                 text_plan_slot!(),
                 "with lim as (select freemium_daily_messages as n from public.aurora_settings),
                   q as (
-                 update public.profiles p
+                 update public.member_accounts p
                     set daily_chat_count = case when aurora_private.paris_day_changed(p.last_activity_reset) then 1 else p.daily_chat_count + 1 end,
                         daily_profile_views = case when aurora_private.paris_day_changed(p.last_activity_reset) then 0 else p.daily_profile_views end,
                         last_activity_reset = case when aurora_private.paris_day_changed(p.last_activity_reset) then now() else p.last_activity_reset end,

@@ -32,7 +32,7 @@ fn lesson_access(lesson: pgrx::Uuid, user: Option<pgrx::Uuid>) -> Option<Access>
                     to_jsonb(e.enrolled_at + make_interval(days => l.release_day_offset)) #>> '{}'
                from public.lessons l
                join public.courses c on c.id = l.course_id
-               left join public.profiles p on p.id = $2
+               left join public.member_accounts p on p.id = $2
                left join public.enrollments e on e.course_id = l.course_id and e.user_id = $2
               where l.id = $1",
             &args,
@@ -179,7 +179,7 @@ fn get_course_lessons(
                      select e.enrolled_at,
                             coalesce(aurora_private.entitlement(p.subscription_type, p.trial_ends_at) <> 'freemium', false) as entitled
                        from (select 1) one
-                       left join public.profiles p on p.id = $2
+                       left join public.member_accounts p on p.id = $2
                        left join public.enrollments e on e.user_id = $2 and e.course_id = $1
                  )
                  select l.id, l.lesson_number, l.title, l.duration_minutes, l.is_free, l.release_day_offset,

@@ -148,7 +148,7 @@ declare
 begin
     -- her row lock first: parallel requests of hers are decided one after the other, so
     -- the once-a-minute check below sees what the previous one queued
-    select p.email into recipient from public.profiles p where p.id = p_member for update;
+    select a.email into recipient from public.member_accounts a where a.id = p_member for update;
     if recipient is null then
         return 'no_recipient';
     end if;
@@ -185,13 +185,13 @@ set search_path = pg_catalog, pg_temp
 as $$
     with queued as (
         insert into public.email_outbox (template, user_id, recipient_email, params, idempotency_key)
-        select p_template, p.id, coalesce(p.email, p_fallback_recipient),
+        select p_template, a.id, coalesce(a.email, p_fallback_recipient),
                case when p_params ? 'prenom'
                     then p_params || jsonb_build_object('prenom', public.email_first_name(p_params ->> 'prenom'))
                     else coalesce(p_params, '{}') end,
                p_key
-          from public.profiles p
-         where p.id = p_member and coalesce(p.email, p_fallback_recipient) is not null
+          from public.member_accounts a
+         where a.id = p_member and coalesce(a.email, p_fallback_recipient) is not null
         on conflict (idempotency_key) do nothing
         returning 1
     )
@@ -241,11 +241,11 @@ as $$
                     between now() and now() + make_interval(days => days_before))
         union all
         -- aurora's free trial (no Stripe subscription)
-        select 'reminder:trial:' || p.id, p.id, p.full_name, p.trial_ends_at, 'trial_ending'
-          from public.profiles p
-         where aurora_private.entitlement(p.subscription_type, p.trial_ends_at) = 'trial'
-           and p.trial_ends_at - make_interval(days => days_before) <= now()
-           and not exists (select from public.subscriptions s where s.user_id = p.id)
+        select 'reminder:trial:' || a.id, a.id, p.full_name, a.trial_ends_at, 'trial_ending'
+          from public.member_accounts a join public.profiles p on p.id = a.id
+         where aurora_private.entitlement(a.subscription_type, a.trial_ends_at) = 'trial'
+           and a.trial_ends_at - make_interval(days => days_before) <= now()
+           and not exists (select from public.subscriptions s where s.user_id = a.id)
     )
     select count(*)::int from due
      where aurora_private.queue_email(
@@ -259,7 +259,7 @@ $$;
 
 -- A confirmed member's entitlement changed: her Brevo lists follow (her first sync is made
 -- when she confirms her address, welcome_confirmed_member()).
-create function brevo_contact_on_profile() returns trigger
+create function brevo_contact_on_account() returns trigger
 language plpgsql security definer
 set search_path = pg_catalog, pg_temp
 as $$
@@ -272,8 +272,8 @@ begin
     return null;
 end
 $$;
-create trigger profiles_brevo_contact after update of subscription_type on profiles
-    for each row execute function brevo_contact_on_profile();
+create trigger member_accounts_brevo_contact after update of subscription_type on member_accounts
+    for each row execute function brevo_contact_on_account();
 
 -- Claims due contact syncs with the member's current email, name and entitlement.
 create function aurora_private.claim_contact_syncs(batch integer, lease_seconds integer)
@@ -297,9 +297,10 @@ as $$
     )
     -- the name Brevo keeps (and may put in campaigns) is cleaned as in our own emails;
     -- her list is her entitlement now (a trial past its end is freemium already)
-    select claimed.id, p.email, public.email_first_name(p.full_name),
-           aurora_private.entitlement(p.subscription_type, p.trial_ends_at), claimed.attempts, claimed.lease_token
+    select claimed.id, a.email, public.email_first_name(p.full_name),
+           aurora_private.entitlement(a.subscription_type, a.trial_ends_at), claimed.attempts, claimed.lease_token
       from claimed left join public.profiles p on p.id = claimed.user_id
+      left join public.member_accounts a on a.id = claimed.user_id
 $$;
 
 create function aurora_private.complete_contact_sync(sync_id bigint, token uuid, outcome text, error text,

@@ -22,15 +22,15 @@ as $$
 $$;
 
 -- Trials end by themselves: entitlement() stops counting a trial at trial_ends_at at once;
--- this makes the stored plan follow (and with it her Brevo list, through the profile
+-- this makes the stored plan follow (and with it her Brevo list, through the account
 -- trigger). Run by the sweep worker; callable by service_role (pg_cron).
-create index idx_profiles_trials on profiles (trial_ends_at) where subscription_type = 'trial';
+create index idx_member_accounts_trials on member_accounts (trial_ends_at) where subscription_type = 'trial';
 create function aurora_private.end_expired_trials() returns integer
 language sql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
     with ended as (
-        update public.profiles p set subscription_type = 'freemium'
+        update public.member_accounts p set subscription_type = 'freemium'
          where p.subscription_type = 'trial'
            and aurora_private.entitlement(p.subscription_type, p.trial_ends_at) <> 'trial'
         returning 1

@@ -40,14 +40,14 @@ fn profile_not_found() -> ApiError {
     ApiError::NotFound("profile not found", "Votre profil est introuvable.")
 }
 
-/// Locks her profile row until the transaction ends (every limit check of hers queues
+/// Locks her account row until the transaction ends (every limit check of hers queues
 /// here), then reads her entitlement and counters in the same statement: a row lock waits
 /// for the previous holder and returns the row as it committed.
 pub fn lock_member(me: pgrx::Uuid) -> Result<Member, ApiError> {
     let row = crate::platform::spi::json_one!(
         "select jsonb_build_object('e', aurora_private.entitlement(subscription_type, trial_ends_at),
                                    'c', salons_created, 'j', salons_joined)
-           from public.profiles where id = $1 for update",
+           from public.member_accounts where id = $1 for update",
         &[me.into()],
     )
     .ok_or_else(profile_not_found)?;
@@ -108,7 +108,7 @@ pub fn may_try_a_code(recent: i64, per_window: i32, window_seconds: i32) -> Resu
 fn start_trial() -> ApiResult {
     let me = require_user()?;
     let started = crate::platform::spi::json_one!(
-        "update public.profiles p
+        "update public.member_accounts p
             set subscription_type = 'trial', trial_ends_at = now() + make_interval(days => s.trial_days)
            from public.aurora_settings s
           where p.id = $1 and s.trial_days > 0
@@ -123,7 +123,7 @@ fn start_trial() -> ApiResult {
     let why = crate::platform::spi::json_one!(
         "select jsonb_build_object('e', aurora_private.entitlement(p.subscription_type, p.trial_ends_at),
                                    'days', s.trial_days)
-           from public.profiles p, public.aurora_settings s where p.id = $1",
+           from public.member_accounts p, public.aurora_settings s where p.id = $1",
         &[me.into()],
     )
     .ok_or_else(profile_not_found)?;
@@ -148,11 +148,12 @@ fn start_trial_core() -> JsonB {
 fn profile_view(profile: Option<pgrx::Uuid>) -> ApiResult {
     let me = require_user()?;
     let profile = profile.ok_or_else(|| ApiError::Invalid("profile_id is required".into(), "Profil manquant."))?;
-    const PAGE: &str = "select jsonb_build_object('id', id, 'full_name', full_name, 'avatar_url', avatar_url,
-                                                  'bio', bio, 'city', city, 'interests', interests,
-                                                  'cover_url', cover_url, 'presence_status', presence_status,
-                                                  'created_at', created_at)
-                          from public.profiles where id = $1";
+    const PAGE: &str = "select jsonb_build_object('id', p.id, 'full_name', p.full_name, 'avatar_url', p.avatar_url,
+                                                  'bio', a.bio, 'city', a.city, 'interests', a.interests,
+                                                  'cover_url', a.cover_url, 'presence_status', p.presence_status,
+                                                  'created_at', p.created_at)
+                          from public.profiles p join public.member_accounts a on a.id = p.id
+                         where p.id = $1";
     let Some(page) = crate::platform::spi::json_one!(PAGE, &[profile.into()]) else {
         return Err(ApiError::NotFound("profile not found", "Profil introuvable."));
     };
@@ -161,7 +162,7 @@ fn profile_view(profile: Option<pgrx::Uuid>) -> ApiResult {
     }
     let limit = settings().freemium_daily_profile_views;
     let counted = crate::platform::spi::json_one!(
-        "update public.profiles p
+        "update public.member_accounts p
             set daily_profile_views = case when aurora_private.paris_day_changed(p.last_activity_reset) then 1
                                            else p.daily_profile_views + 1 end,
                 daily_chat_count = case when aurora_private.paris_day_changed(p.last_activity_reset) then 0

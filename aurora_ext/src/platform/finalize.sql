@@ -47,16 +47,16 @@ grant execute on function
     to service_role;
 
 -- profiles: the public face of a member to the community, what chat needs (name, avatar,
--- presence). Her profile page (bio, city, interests, cover) is read through
--- record_profile_view(), which counts a free member's daily views; email, Stripe ids,
--- subscription, onboarding answers, counters and the current salon stay private
--- (my_profile()). Presence is written by aurora's functions only.
-grant select (id, full_name, avatar_url, status, presence_status,
-              last_activity, status_updated_at, created_at, updated_at)
-    on profiles to authenticated;
-grant update (full_name, avatar_url, bio, city, interests, cover_url, auto_offline_after,
-              onboarding_completed, onboarding_answers, current_salon_id)
-    on profiles to authenticated;
+-- presence), readable whole. Presence is written by aurora's functions only.
+grant select on profiles to authenticated;
+grant update (full_name, avatar_url, auto_offline_after) on profiles to authenticated;
+-- her account (her own row, RLS): her profile page (bio, city, interests, cover), which
+-- others read through record_profile_view() (it counts a free member's daily views), and
+-- what stays private: email, Stripe ids, subscription, onboarding, counters, her current
+-- salon. She edits her page, onboarding and current salon; the rest is aurora's.
+grant select on member_accounts, my_account to authenticated;
+grant update (bio, city, interests, cover_url, onboarding_completed, onboarding_answers, current_salon_id)
+    on member_accounts to authenticated;
 
 -- salons: the directory; share codes are apart, for members (salon_share_codes, RLS; also
 -- salon_share_code(), my_salons). Creating and joining go through functions (share code,
@@ -147,6 +147,7 @@ grant execute on function queue_subscription_reminders(integer) to service_role;
 -- as Supabase's own restore guide does, so triggers do not replay what the data holds.
 -- (one call per statement: each call rewrites the pg_extension row)
 select pg_catalog.pg_extension_config_dump('profiles', '');
+select pg_catalog.pg_extension_config_dump('member_accounts', '');
 select pg_catalog.pg_extension_config_dump('salons', '');
 select pg_catalog.pg_extension_config_dump('salon_share_codes', '');
 select pg_catalog.pg_extension_config_dump('salon_members', '');

@@ -62,7 +62,7 @@ begin
         raise exception 'no member %', p_user using errcode = 'no_data_found', hint = 'Compte introuvable.';
     end if;
 
-    select array(select distinct lower(x) from unnest(array[u.email, p.email]) x where x is not null and x <> ''),
+    select array(select distinct lower(x) from unnest(array[u.email, a.email]) x where x is not null and x <> ''),
            array(select distinct x from unnest(array[nullif(btrim(p.full_name), ''),
                                                       nullif(btrim(u.raw_user_meta_data ->> 'full_name'), ''),
                                                       nullif(btrim(u.raw_user_meta_data ->> 'name'), '')]) x
@@ -70,10 +70,11 @@ begin
       into v_emails, v_personal
       from (select p_user as id) me
       left join auth.users u on u.id = me.id
-      left join public.profiles p on p.id = me.id;
+      left join public.profiles p on p.id = me.id
+      left join public.member_accounts a on a.id = me.id;
     v_customers := array(
         select distinct c from (
-            select stripe_customer_id as c from public.profiles where id = p_user
+            select stripe_customer_id as c from public.member_accounts where id = p_user
             union all select customer_id from public.subscriptions where user_id = p_user
             union all select customer_id from public.stripe_events where user_id = p_user
         ) x where c is not null order by c);
@@ -81,7 +82,7 @@ begin
         perform pg_advisory_xact_lock(hashtext('aurora.stripe_customer'), hashtext(v_customer));
     end loop;
     perform from public.subscriptions where user_id = p_user or customer_id = any (v_customers) order by id for update;
-    perform from public.profiles where id = p_user for update;
+    perform from public.member_accounts where id = p_user for update;
 
     insert into aurora_private.erasures (user_id, requested_by, emails, stripe_customers)
     values (p_user, p_requested_by, v_emails, v_customers);

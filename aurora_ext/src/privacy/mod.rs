@@ -17,7 +17,7 @@ fn export_my_data() -> JsonB {
                                                   'email_confirmed_at', u.email_confirmed_at,
                                                   'user_metadata', u.raw_user_meta_data)
                           from auth.users u where u.id = $1),
-            'profile', (select to_jsonb(p) from public.profiles p where p.id = $1),
+            'profile', (select to_jsonb(m) from public.my_account m where m.id = $1),
             'stats', (select to_jsonb(s) - 'user_id' from public.user_stats s where s.user_id = $1),
             'salons', coalesce((select jsonb_agg(jsonb_build_object('salon_id', m.salon_id, 'name', s.name,
                                     'role', m.role, 'joined_at', m.joined_at,
@@ -54,7 +54,7 @@ fn export_my_data() -> JsonB {
                                                 from public.salon_invitations i
                                                where i.invitee_id = $1
                                                   or lower(i.invitee_email) in (select lower(email) from auth.users where id = $1
-                                                                                union select lower(email) from public.profiles where id = $1)), '[]'),
+                                                                                union select lower(email) from public.member_accounts where id = $1)), '[]'),
             'join_attempts', coalesce((select jsonb_agg(a.attempted_at order by a.attempted_at)
                                          from public.salon_join_attempts a where a.user_id = $1), '[]'),
             'subscriptions', coalesce((select jsonb_agg(to_jsonb(s) - 'user_id' order by s.started_at nulls last, s.id)

@@ -30,5 +30,5 @@ as $$ begin return aurora_private.answer_as(aurora_private.rpc_set_manual_status
 
 -- her whole profile, created first when she has none
 create function ensure_profile()
-returns profiles language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.answer_as(aurora_private.ensure_profile(), null::public.profiles); end $$;
+returns my_account language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
+as $$ begin return aurora_private.answer_as(aurora_private.ensure_profile(), null::public.my_account); end $$;

@@ -24,11 +24,15 @@ pub fn handle_new_user<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
                 client,
                 text_plan_slot!(),
                 "with profile as (
-                     insert into public.profiles (id, email, full_name, avatar_url)
-                     values ($1, $2,
+                     insert into public.profiles (id, full_name, avatar_url)
+                     values ($1,
                              left(nullif(btrim(coalesce($3 ->> 'full_name', $3 ->> 'name')), ''), 120),
                              left(nullif(btrim($3 ->> 'avatar_url'), ''), 2048))
                      on conflict (id) do nothing
+                     returning id
+                 ), account as (
+                     insert into public.member_accounts (id, email)
+                     select id, $2 from profile
                  )
                  insert into public.user_stats (user_id) values ($1)
                  on conflict (user_id) do nothing",
@@ -39,7 +43,7 @@ pub fn handle_new_user<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
             run_kept(
                 client,
                 text_plan_slot!(),
-                "update public.profiles set email = $2
+                "update public.member_accounts set email = $2
                   where id = $1 and email is distinct from $2",
                 &args,
             )
@@ -70,7 +74,7 @@ mod tests {
     fn new_user_gets_profile_and_stats() {
         let id = new_user("ines@example.fr", r#"{"full_name": "  Inès Martin  ", "avatar_url": "https://x/a.png"}"#);
         let (name, email, avatar) = Spi::get_three_with_args::<String, String, String>(
-            "select full_name, email, avatar_url from public.profiles where id = $1",
+            "select full_name, email, avatar_url from public.my_account where id = $1",
             &[id.into()],
         )
         .unwrap();
@@ -110,7 +114,7 @@ mod tests {
         )
         .unwrap();
         let email = Spi::get_one_with_args::<String>(
-            "select email from public.profiles where id = $1",
+            "select email from public.member_accounts where id = $1",
             &[id.into()],
         );
         assert_eq!(email, Ok(Some("new@example.fr".to_string())));
@@ -120,7 +124,7 @@ mod tests {
     fn updated_at_is_stamped_on_update() {
         let id = new_user("c@example.fr", "{}");
         Spi::run_with_args(
-            "update public.profiles set updated_at = '2000-01-01', bio = 'x' where id = $1",
+            "update public.profiles set updated_at = '2000-01-01', full_name = 'x' where id = $1",
             &[id.into()],
         )
         .unwrap();
@@ -142,12 +146,16 @@ fn ensure_profile() -> pgrx::JsonB {
     Spi::run_with_args(
         "with u as (select id, email, raw_user_meta_data as m from auth.users where id = $1),
               p as (
-                 insert into public.profiles (id, email, full_name, avatar_url)
-                 select id, email,
+                 insert into public.profiles (id, full_name, avatar_url)
+                 select id,
                         left(nullif(btrim(coalesce(m ->> 'full_name', m ->> 'name')), ''), 120),
                         left(nullif(btrim(m ->> 'avatar_url'), ''), 2048)
                    from u
                  on conflict (id) do nothing
+                 returning id
+              ), a as (
+                 insert into public.member_accounts (id, email)
+                 select p.id, u.email from p join u on u.id = p.id
               )
          insert into public.user_stats (user_id) select id from u on conflict (user_id) do nothing",
         &[me.into()],
@@ -155,7 +163,7 @@ fn ensure_profile() -> pgrx::JsonB {
     .unwrap_or_else(|e| error!("aurora: ensure_profile: {e}"));
     crate::platform::spi::query_one!(
         pgrx::JsonB,
-        "select to_jsonb(p) from public.profiles p where p.id = $1",
+        "select to_jsonb(m) from public.my_account m where m.id = $1",
         &[me.into()],
     )
     .unwrap_or_else(|| {

@@ -281,7 +281,7 @@ fn accept_invitation(token: Option<String>) -> ApiResult {
         "select jsonb_build_object('id', i.id, 'salon_id', i.salon_id, 'invitee_id', i.invitee_id,
                                    'invitee_email', i.invitee_email, 'accepted_by', i.accepted_by,
                                    'expired', i.expires_at <= now(), 'usable', i.revoked_at is null and s.is_active,
-                                   'my_email', (select lower(email) from public.profiles where id = $2))
+                                   'my_email', (select lower(email) from public.member_accounts where id = $2))
            from public.salon_invitation_tokens t
            join public.salon_invitations i on i.id = t.invitation_id
            join public.salons s on s.id = i.salon_id

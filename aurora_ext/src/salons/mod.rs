@@ -85,7 +85,7 @@ fn count_membership(salon_id: pgrx::Uuid, user_id: pgrx::Uuid, members: i32, joi
                  on conflict (salon_id, shard)
                  do update set member_delta = s.member_delta + excluded.member_delta
              )
-             update public.profiles set salons_joined = greatest(salons_joined + $5, 0)
+             update public.member_accounts set salons_joined = greatest(salons_joined + $5, 0)
               where id = $4 and $5 <> 0",
             &args,
         )
@@ -148,7 +148,7 @@ pub fn salon_created<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
                      values ($1, $2, 'owner')
                      on conflict (salon_id, user_id) do update set role = 'owner'
                  )
-                 update public.profiles set salons_created = salons_created + 1 where id = $2",
+                 update public.member_accounts set salons_created = salons_created + 1 where id = $2",
                 &args,
             )
             .unwrap_or_else(|e| error!("aurora: salon_created: {e}"));

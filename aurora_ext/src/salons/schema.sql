@@ -29,10 +29,10 @@ create table salon_share_codes (
         check (share_code = upper(share_code) and char_length(share_code) between 6 and 32)
 );
 
-alter table profiles
-    add constraint profiles_current_salon_id_fkey
+alter table member_accounts
+    add constraint member_accounts_current_salon_id_fkey
     foreign key (current_salon_id) references salons (id) on delete set null;
-create index idx_profiles_current_salon_id on profiles (current_salon_id)
+create index idx_member_accounts_current_salon_id on member_accounts (current_salon_id)
     where current_salon_id is not null;
 
 create table salon_members (
