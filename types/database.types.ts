@@ -358,6 +358,109 @@ export type Database = {
           },
         ]
       }
+      member_accounts: {
+        Row: {
+          bio: string | null
+          city: string | null
+          conversion_triggers: NonNullable<Json>
+          cover_url: string | null
+          current_salon_id: string | null
+          daily_chat_count: number
+          daily_profile_views: number
+          email: string | null
+          id: string
+          interests: string[] | null
+          last_activity_reset: string | null
+          onboarding_answers: Json | null
+          onboarding_completed: boolean
+          salons_created: number
+          salons_joined: number
+          stripe_customer_id: string | null
+          stripe_session_id: string | null
+          subscription_started_at: string | null
+          subscription_type: string
+          trial_ends_at: string | null
+          updated_at: string
+        }
+        Insert: {
+          bio?: string | null
+          city?: string | null
+          conversion_triggers?: NonNullable<Json>
+          cover_url?: string | null
+          current_salon_id?: string | null
+          daily_chat_count?: number
+          daily_profile_views?: number
+          email?: string | null
+          id: string
+          interests?: string[] | null
+          last_activity_reset?: string | null
+          onboarding_answers?: Json | null
+          onboarding_completed?: boolean
+          salons_created?: number
+          salons_joined?: number
+          stripe_customer_id?: string | null
+          stripe_session_id?: string | null
+          subscription_started_at?: string | null
+          subscription_type?: string
+          trial_ends_at?: string | null
+          updated_at?: string
+        }
+        Update: {
+          bio?: string | null
+          city?: string | null
+          conversion_triggers?: NonNullable<Json>
+          cover_url?: string | null
+          current_salon_id?: string | null
+          daily_chat_count?: number
+          daily_profile_views?: number
+          email?: string | null
+          id?: string
+          interests?: string[] | null
+          last_activity_reset?: string | null
+          onboarding_answers?: Json | null
+          onboarding_completed?: boolean
+          salons_created?: number
+          salons_joined?: number
+          stripe_customer_id?: string | null
+          stripe_session_id?: string | null
+          subscription_started_at?: string | null
+          subscription_type?: string
+          trial_ends_at?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "member_accounts_current_salon_id_fkey"
+            columns: ["current_salon_id"]
+            referencedRelation: "my_salons"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "member_accounts_current_salon_id_fkey"
+            columns: ["current_salon_id"]
+            referencedRelation: "salons"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "member_accounts_current_salon_id_fkey"
+            columns: ["current_salon_id"]
+            referencedRelation: "salons_with_details"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "member_accounts_id_fkey"
+            columns: ["id"]
+            referencedRelation: "my_account"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "member_accounts_id_fkey"
+            columns: ["id"]
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       message_reactions: {
         Row: {
           created_at: string
@@ -402,122 +505,46 @@ export type Database = {
         Row: {
           auto_offline_after: number
           avatar_url: string | null
-          bio: string | null
-          city: string | null
-          conversion_triggers: NonNullable<Json>
-          cover_url: string | null
           created_at: string
-          current_salon_id: string | null
-          daily_chat_count: number
-          daily_profile_views: number
-          email: string | null
           full_name: string | null
           id: string
-          interests: string[] | null
           is_manual_status: boolean
           last_activity: string | null
-          last_activity_reset: string | null
-          onboarding_answers: Json | null
-          onboarding_completed: boolean
           presence_expires_at: string | null
           presence_status: string
-          salons_created: number
-          salons_joined: number
           status: string
           status_updated_at: string | null
-          stripe_customer_id: string | null
-          stripe_session_id: string | null
-          subscription_started_at: string | null
-          subscription_type: string
-          trial_ends_at: string | null
           updated_at: string
         }
         Insert: {
           auto_offline_after?: number
           avatar_url?: string | null
-          bio?: string | null
-          city?: string | null
-          conversion_triggers?: NonNullable<Json>
-          cover_url?: string | null
           created_at?: string
-          current_salon_id?: string | null
-          daily_chat_count?: number
-          daily_profile_views?: number
-          email?: string | null
           full_name?: string | null
           id: string
-          interests?: string[] | null
           is_manual_status?: boolean
           last_activity?: string | null
-          last_activity_reset?: string | null
-          onboarding_answers?: Json | null
-          onboarding_completed?: boolean
           presence_expires_at?: string | null
           presence_status?: string
-          salons_created?: number
-          salons_joined?: number
           status?: string
           status_updated_at?: string | null
-          stripe_customer_id?: string | null
-          stripe_session_id?: string | null
-          subscription_started_at?: string | null
-          subscription_type?: string
-          trial_ends_at?: string | null
           updated_at?: string
         }
         Update: {
           auto_offline_after?: number
           avatar_url?: string | null
-          bio?: string | null
-          city?: string | null
-          conversion_triggers?: NonNullable<Json>
-          cover_url?: string | null
           created_at?: string
-          current_salon_id?: string | null
-          daily_chat_count?: number
-          daily_profile_views?: number
-          email?: string | null
           full_name?: string | null
           id?: string
-          interests?: string[] | null
           is_manual_status?: boolean
           last_activity?: string | null
-          last_activity_reset?: string | null
-          onboarding_answers?: Json | null
-          onboarding_completed?: boolean
           presence_expires_at?: string | null
           presence_status?: string
-          salons_created?: number
-          salons_joined?: number
           status?: string
           status_updated_at?: string | null
-          stripe_customer_id?: string | null
-          stripe_session_id?: string | null
-          subscription_started_at?: string | null
-          subscription_type?: string
-          trial_ends_at?: string | null
           updated_at?: string
         }
-        Relationships: [
-          {
-            foreignKeyName: "profiles_current_salon_id_fkey"
-            columns: ["current_salon_id"]
-            referencedRelation: "my_salons"
-            referencedColumns: ["id"]
-          },
-          {
-            foreignKeyName: "profiles_current_salon_id_fkey"
-            columns: ["current_salon_id"]
-            referencedRelation: "salons"
-            referencedColumns: ["id"]
-          },
-          {
-            foreignKeyName: "profiles_current_salon_id_fkey"
-            columns: ["current_salon_id"]
-            referencedRelation: "salons_with_details"
-            referencedColumns: ["id"]
-          },
-        ]
+        Relationships: []
       }
       salon_counter_shards: {
         Row: {
@@ -1181,6 +1208,62 @@ export type Database = {
           },
         ]
       }
+      my_account: {
+        Row: {
+          account_updated_at: string | null
+          auto_offline_after: number | null
+          avatar_url: string | null
+          bio: string | null
+          city: string | null
+          conversion_triggers: Json | null
+          cover_url: string | null
+          created_at: string | null
+          current_salon_id: string | null
+          daily_chat_count: number | null
+          daily_profile_views: number | null
+          email: string | null
+          full_name: string | null
+          id: string | null
+          interests: string[] | null
+          is_manual_status: boolean | null
+          last_activity: string | null
+          last_activity_reset: string | null
+          onboarding_answers: Json | null
+          onboarding_completed: boolean | null
+          presence_expires_at: string | null
+          presence_status: string | null
+          salons_created: number | null
+          salons_joined: number | null
+          status: string | null
+          status_updated_at: string | null
+          stripe_customer_id: string | null
+          stripe_session_id: string | null
+          subscription_started_at: string | null
+          subscription_type: string | null
+          trial_ends_at: string | null
+          updated_at: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "member_accounts_current_salon_id_fkey"
+            columns: ["current_salon_id"]
+            referencedRelation: "my_salons"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "member_accounts_current_salon_id_fkey"
+            columns: ["current_salon_id"]
+            referencedRelation: "salons"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "member_accounts_current_salon_id_fkey"
+            columns: ["current_salon_id"]
+            referencedRelation: "salons_with_details"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       my_salons: {
         Row: {
           actual_member_count: number | null
@@ -1301,41 +1384,42 @@ export type Database = {
       ensure_profile: {
         Args: Record<PropertyKey, never>
         Returns: {
-          auto_offline_after: number
+          account_updated_at: string | null
+          auto_offline_after: number | null
           avatar_url: string | null
           bio: string | null
           city: string | null
-          conversion_triggers: NonNullable<Json>
+          conversion_triggers: Json | null
           cover_url: string | null
-          created_at: string
+          created_at: string | null
           current_salon_id: string | null
-          daily_chat_count: number
-          daily_profile_views: number
+          daily_chat_count: number | null
+          daily_profile_views: number | null
           email: string | null
           full_name: string | null
-          id: string
+          id: string | null
           interests: string[] | null
-          is_manual_status: boolean
+          is_manual_status: boolean | null
           last_activity: string | null
           last_activity_reset: string | null
           onboarding_answers: Json | null
-          onboarding_completed: boolean
+          onboarding_completed: boolean | null
           presence_expires_at: string | null
-          presence_status: string
-          salons_created: number
-          salons_joined: number
-          status: string
+          presence_status: string | null
+          salons_created: number | null
+          salons_joined: number | null
+          status: string | null
           status_updated_at: string | null
           stripe_customer_id: string | null
           stripe_session_id: string | null
           subscription_started_at: string | null
-          subscription_type: string
+          subscription_type: string | null
           trial_ends_at: string | null
-          updated_at: string
+          updated_at: string | null
         }
         SetofOptions: {
           from: "*"
-          to: "profiles"
+          to: "my_account"
           isOneToOne: true
           isSetofReturn: false
         }
@@ -1484,41 +1568,42 @@ export type Database = {
       my_profile: {
         Args: Record<PropertyKey, never>
         Returns: {
-          auto_offline_after: number
+          account_updated_at: string | null
+          auto_offline_after: number | null
           avatar_url: string | null
           bio: string | null
           city: string | null
-          conversion_triggers: NonNullable<Json>
+          conversion_triggers: Json | null
           cover_url: string | null
-          created_at: string
+          created_at: string | null
           current_salon_id: string | null
-          daily_chat_count: number
-          daily_profile_views: number
+          daily_chat_count: number | null
+          daily_profile_views: number | null
           email: string | null
           full_name: string | null
-          id: string
+          id: string | null
           interests: string[] | null
-          is_manual_status: boolean
+          is_manual_status: boolean | null
           last_activity: string | null
           last_activity_reset: string | null
           onboarding_answers: Json | null
-          onboarding_completed: boolean
+          onboarding_completed: boolean | null
           presence_expires_at: string | null
-          presence_status: string
-          salons_created: number
-          salons_joined: number
-          status: string
+          presence_status: string | null
+          salons_created: number | null
+          salons_joined: number | null
+          status: string | null
           status_updated_at: string | null
           stripe_customer_id: string | null
           stripe_session_id: string | null
           subscription_started_at: string | null
-          subscription_type: string
+          subscription_type: string | null
           trial_ends_at: string | null
-          updated_at: string
+          updated_at: string | null
         }
         SetofOptions: {
           from: "*"
-          to: "profiles"
+          to: "my_account"
           isOneToOne: true
           isSetofReturn: false
         }

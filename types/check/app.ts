@@ -128,6 +128,19 @@ export async function account(): Promise<void> {
   const me = await supabase.rpc('my_profile')
   const plan: string | null | undefined = me.data?.subscription_type
   void plan
+  // the member directory is read whole; what others may not read is in her account
+  const members = await supabase.from('profiles').select('*').neq('presence_status', 'offline')
+  const names: (string | null)[] = (members.data ?? []).map((p) => p.full_name)
+  void names
+  // @ts-expect-error: a member's email is not in profiles (member_accounts, her own row)
+  void (members.data ?? []).map((p) => p.email)
+  const mine = await supabase.from('my_account').select('*').single()
+  const email: string | null | undefined = mine.data?.email
+  void email
+  await supabase.from('member_accounts').update({ bio: 'Lectrice', city: 'Lyon' }).eq('id', mine.data?.id ?? '')
+  await supabase.from('profiles').update({ full_name: 'Inès' }).eq('id', mine.data?.id ?? '')
+  // @ts-expect-error: my_account is a view of two tables: it is not edited
+  await supabase.from('my_account').update({ bio: 'x' }).eq('id', mine.data?.id ?? '')
   const view = await supabase.rpc('record_profile_view', { profile_id: '22222222-2222-4222-8222-222222222222' })
   const city: string | null | undefined = view.data?.profile?.city
   void city
