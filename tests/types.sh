@@ -36,6 +36,33 @@ PY
 [ -z "$json_rpcs" ] || fail "RPCs typed as Json: $json_rpcs"
 ok "no RPC is typed as Json (${rpcs} functions)"
 
+# the closed sets clients switch over come out as unions (enums), in tables and answers
+python3 - "$WORK/database.types.ts" >/dev/null <<'PY' || fail "a closed set is typed as string"
+import re, sys
+text = open(sys.argv[1]).read()
+want = {  # (table, view or composite type, field): its enum
+    ("profiles", "presence_status"): "presence_status", ("profiles", "status"): "presence_status",
+    ("salon_members", "role"): "salon_role", ("member_accounts", "subscription_type"): "subscription_type",
+    ("user_lesson_progress", "status"): "progress_status", ("user_courses", "status"): "progress_status",
+    ("user_achievements", "rarity"): "badge_rarity", ("my_account", "subscription_type"): "subscription_type",
+    ("presence_state", "presence_status"): "presence_status", ("salon_answer", "role"): "salon_role",
+    ("salon_role_answer", "role"): "salon_role", ("trial_answer", "subscription_type"): "subscription_type",
+    ("course_lesson", "status"): "progress_status", ("lesson_progress_answer", "status"): "progress_status",
+    ("profile_page", "presence_status"): "presence_status",
+}
+bad = []
+for (rel, field), enum in want.items():
+    m = re.search(r'^      %s: \{\n(.*?)^      \}' % rel, text, re.M | re.S)
+    row = m and (re.search(r'Row: \{\n(.*?)\n        \}', m.group(1), re.S) or m)
+    if not row or not re.search(r'^\s+%s:\s*(\|\s*)?Database\["public"\]\["Enums"\]\["%s"\]' % (field, enum), row.group(1), re.M):
+        bad.append(f"{rel}.{field}")
+if bad:
+    print("not unions:", *bad, file=sys.stderr)
+    sys.exit(1)
+print(len(want))
+PY
+ok "closed sets are unions: presence, salon role, subscription type, progress status, badge rarity (in tables, views and answers)"
+
 (cd "$AURORA_ROOT/types/check" && ./node_modules/.bin/tsc -p .) || fail "types/check/app.ts does not compile against the types"
 ok "types/check/app.ts compiles (tsc $("$AURORA_ROOT/types/check/node_modules/.bin/tsc" -v | cut -d' ' -f2)), its expected mistakes refused"
 

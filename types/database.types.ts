@@ -378,7 +378,7 @@ export type Database = {
           stripe_customer_id: string | null
           stripe_session_id: string | null
           subscription_started_at: string | null
-          subscription_type: string
+          subscription_type: Database["public"]["Enums"]["subscription_type"]
           trial_ends_at: string | null
           updated_at: string
         }
@@ -401,7 +401,7 @@ export type Database = {
           stripe_customer_id?: string | null
           stripe_session_id?: string | null
           subscription_started_at?: string | null
-          subscription_type?: string
+          subscription_type?: Database["public"]["Enums"]["subscription_type"]
           trial_ends_at?: string | null
           updated_at?: string
         }
@@ -424,7 +424,7 @@ export type Database = {
           stripe_customer_id?: string | null
           stripe_session_id?: string | null
           subscription_started_at?: string | null
-          subscription_type?: string
+          subscription_type?: Database["public"]["Enums"]["subscription_type"]
           trial_ends_at?: string | null
           updated_at?: string
         }
@@ -511,8 +511,8 @@ export type Database = {
           is_manual_status: boolean
           last_activity: string | null
           presence_expires_at: string | null
-          presence_status: string
-          status: string
+          presence_status: Database["public"]["Enums"]["presence_status"]
+          status: Database["public"]["Enums"]["presence_status"]
           status_updated_at: string | null
           updated_at: string
         }
@@ -525,8 +525,8 @@ export type Database = {
           is_manual_status?: boolean
           last_activity?: string | null
           presence_expires_at?: string | null
-          presence_status?: string
-          status?: string
+          presence_status?: Database["public"]["Enums"]["presence_status"]
+          status?: Database["public"]["Enums"]["presence_status"]
           status_updated_at?: string | null
           updated_at?: string
         }
@@ -539,8 +539,8 @@ export type Database = {
           is_manual_status?: boolean
           last_activity?: string | null
           presence_expires_at?: string | null
-          presence_status?: string
-          status?: string
+          presence_status?: Database["public"]["Enums"]["presence_status"]
+          status?: Database["public"]["Enums"]["presence_status"]
           status_updated_at?: string | null
           updated_at?: string
         }
@@ -686,7 +686,7 @@ export type Database = {
           joined_at: string
           last_seen_at: string | null
           notifications_enabled: boolean
-          role: string
+          role: Database["public"]["Enums"]["salon_role"]
           salon_id: string
           user_id: string
         }
@@ -694,7 +694,7 @@ export type Database = {
           joined_at?: string
           last_seen_at?: string | null
           notifications_enabled?: boolean
-          role?: string
+          role?: Database["public"]["Enums"]["salon_role"]
           salon_id: string
           user_id: string
         }
@@ -702,7 +702,7 @@ export type Database = {
           joined_at?: string
           last_seen_at?: string | null
           notifications_enabled?: boolean
-          role?: string
+          role?: Database["public"]["Enums"]["salon_role"]
           salon_id?: string
           user_id?: string
         }
@@ -933,7 +933,7 @@ export type Database = {
           earned_at: string
           icon: string | null
           id: string
-          rarity: string
+          rarity: Database["public"]["Enums"]["badge_rarity"]
           title: string
           user_id: string
         }
@@ -943,7 +943,7 @@ export type Database = {
           earned_at?: string
           icon?: string | null
           id?: string
-          rarity?: string
+          rarity?: Database["public"]["Enums"]["badge_rarity"]
           title: string
           user_id: string
         }
@@ -953,7 +953,7 @@ export type Database = {
           earned_at?: string
           icon?: string | null
           id?: string
-          rarity?: string
+          rarity?: Database["public"]["Enums"]["badge_rarity"]
           title?: string
           user_id?: string
         }
@@ -1001,7 +1001,7 @@ export type Database = {
           lessons_completed: number
           progress_percentage: number
           started_at: string
-          status: string
+          status: Database["public"]["Enums"]["progress_status"]
           updated_at: string
           user_id: string
         }
@@ -1013,7 +1013,7 @@ export type Database = {
           lessons_completed?: number
           progress_percentage?: number
           started_at?: string
-          status?: string
+          status?: Database["public"]["Enums"]["progress_status"]
           updated_at?: string
           user_id: string
         }
@@ -1025,7 +1025,7 @@ export type Database = {
           lessons_completed?: number
           progress_percentage?: number
           started_at?: string
-          status?: string
+          status?: Database["public"]["Enums"]["progress_status"]
           updated_at?: string
           user_id?: string
         }
@@ -1053,7 +1053,7 @@ export type Database = {
           last_video_position: number
           lesson_id: string
           started_at: string | null
-          status: string
+          status: Database["public"]["Enums"]["progress_status"]
           updated_at: string
           user_id: string
           watch_time_seconds: number
@@ -1066,7 +1066,7 @@ export type Database = {
           last_video_position?: number
           lesson_id: string
           started_at?: string | null
-          status?: string
+          status?: Database["public"]["Enums"]["progress_status"]
           updated_at?: string
           user_id: string
           watch_time_seconds?: number
@@ -1079,7 +1079,7 @@ export type Database = {
           last_video_position?: number
           lesson_id?: string
           started_at?: string | null
-          status?: string
+          status?: Database["public"]["Enums"]["progress_status"]
           updated_at?: string
           user_id?: string
           watch_time_seconds?: number
@@ -1231,15 +1231,17 @@ export type Database = {
           onboarding_answers: Json | null
           onboarding_completed: boolean | null
           presence_expires_at: string | null
-          presence_status: string | null
+          presence_status: Database["public"]["Enums"]["presence_status"] | null
           salons_created: number | null
           salons_joined: number | null
-          status: string | null
+          status: Database["public"]["Enums"]["presence_status"] | null
           status_updated_at: string | null
           stripe_customer_id: string | null
           stripe_session_id: string | null
           subscription_started_at: string | null
-          subscription_type: string | null
+          subscription_type:
+            | Database["public"]["Enums"]["subscription_type"]
+            | null
           trial_ends_at: string | null
           updated_at: string | null
         }
@@ -1285,7 +1287,7 @@ export type Database = {
           owner_avatar: string | null
           owner_id: string | null
           owner_name: string | null
-          role: string | null
+          role: Database["public"]["Enums"]["salon_role"] | null
           share_code: string | null
           updated_at: string | null
         }
@@ -1405,15 +1407,17 @@ export type Database = {
           onboarding_answers: Json | null
           onboarding_completed: boolean | null
           presence_expires_at: string | null
-          presence_status: string | null
+          presence_status: Database["public"]["Enums"]["presence_status"] | null
           salons_created: number | null
           salons_joined: number | null
-          status: string | null
+          status: Database["public"]["Enums"]["presence_status"] | null
           status_updated_at: string | null
           stripe_customer_id: string | null
           stripe_session_id: string | null
           subscription_started_at: string | null
-          subscription_type: string | null
+          subscription_type:
+            | Database["public"]["Enums"]["subscription_type"]
+            | null
           trial_ends_at: string | null
           updated_at: string | null
         }
@@ -1589,15 +1593,17 @@ export type Database = {
           onboarding_answers: Json | null
           onboarding_completed: boolean | null
           presence_expires_at: string | null
-          presence_status: string | null
+          presence_status: Database["public"]["Enums"]["presence_status"] | null
           salons_created: number | null
           salons_joined: number | null
-          status: string | null
+          status: Database["public"]["Enums"]["presence_status"] | null
           status_updated_at: string | null
           stripe_customer_id: string | null
           stripe_session_id: string | null
           subscription_started_at: string | null
-          subscription_type: string | null
+          subscription_type:
+            | Database["public"]["Enums"]["subscription_type"]
+            | null
           trial_ends_at: string | null
           updated_at: string | null
         }
@@ -1720,13 +1726,17 @@ export type Database = {
       }
     }
     Enums: {
-      [_ in never]: never
+      badge_rarity: "common" | "uncommon" | "rare" | "epic" | "legendary"
+      presence_status: "online" | "away" | "busy" | "offline"
+      progress_status: "not_started" | "in_progress" | "completed"
+      salon_role: "owner" | "moderator" | "member"
+      subscription_type: "freemium" | "trial" | "premium"
     }
     CompositeTypes: {
       course_enrolment: {
         course_id: string | null
         enrolled_at: string | null
-        status: string | null
+        status: Database["public"]["Enums"]["progress_status"] | null
         progress_percentage: number | null
         newly_enrolled: boolean | null
       }
@@ -1740,7 +1750,7 @@ export type Database = {
         available_at: string | null
         is_released: boolean | null
         can_open: boolean | null
-        status: string | null
+        status: Database["public"]["Enums"]["progress_status"] | null
         completion_percentage: number | null
       }
       deleted_message: {
@@ -1783,7 +1793,7 @@ export type Database = {
       }
       lesson_progress_answer: {
         lesson_id: string | null
-        status: string | null
+        status: Database["public"]["Enums"]["progress_status"] | null
         completion_percentage: number | null
         newly_completed: boolean | null
         course_completed: boolean | null
@@ -1816,7 +1826,7 @@ export type Database = {
         files: Json | null
       }
       presence_state: {
-        presence_status: string | null
+        presence_status: Database["public"]["Enums"]["presence_status"] | null
         is_manual_status: boolean | null
         last_activity: string | null
         presence_expires_at: string | null
@@ -1830,7 +1840,7 @@ export type Database = {
         city: string | null
         interests: string[] | null
         cover_url: string | null
-        presence_status: string | null
+        presence_status: Database["public"]["Enums"]["presence_status"] | null
         created_at: string | null
       }
       profile_view: {
@@ -1875,7 +1885,7 @@ export type Database = {
         actual_member_count: number | null
         messages_today: number | null
         share_code: string | null
-        role: string | null
+        role: Database["public"]["Enums"]["salon_role"] | null
         joined_at: string | null
       }
       salon_departure: {
@@ -1899,10 +1909,12 @@ export type Database = {
       salon_role_answer: {
         salon_id: string | null
         user_id: string | null
-        role: string | null
+        role: Database["public"]["Enums"]["salon_role"] | null
       }
       trial_answer: {
-        subscription_type: string | null
+        subscription_type:
+          | Database["public"]["Enums"]["subscription_type"]
+          | null
         trial_ends_at: string | null
       }
     }
@@ -2028,7 +2040,13 @@ export type CompositeTypes<
 
 export const Constants = {
   public: {
-    Enums: {},
+    Enums: {
+      badge_rarity: ["common", "uncommon", "rare", "epic", "legendary"],
+      presence_status: ["online", "away", "busy", "offline"],
+      progress_status: ["not_started", "in_progress", "completed"],
+      salon_role: ["owner", "moderator", "member"],
+      subscription_type: ["freemium", "trial", "premium"],
+    },
   },
 } as const
 

@@ -31,7 +31,7 @@ select tests.act_as_admin();
 select throws_ok($$ insert into user_achievements (user_id, badge_id, title, rarity) values (tests.fx('ines'), 'first_lesson', 'x', 'common') $$,
                  '23505', null, 'a badge is earned once');
 select throws_ok($$ insert into user_achievements (user_id, badge_id, title, rarity) values (tests.fx('ines'), 'other', 'x', 'mythic') $$,
-                 '23514', null, 'rarity is a closed set');
+                 '22P02', null, 'rarity is a closed set (an enum)');
 select throws_ok($$ update user_stats set points = -1 where user_id = tests.fx('ines') $$, '23514', null, 'points are never negative');
 
 select * from finish();

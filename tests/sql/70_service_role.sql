@@ -24,7 +24,7 @@ select ok(fold_salon_counters() >= 1, 'service_role folds counters');
 select is((select message_count from salons where id = tests.fx('lectrices')), 1, 'folded into the salon row');
 select is((select member_count::int from salons_with_details where id = tests.fx('lectrices')), 1, 'exact after folding');
 select throws_ok($$ update member_accounts set subscription_type = 'gold' where id = tests.fx('claire') $$,
-                 '23514', null, 'subscription type is a closed set even for service_role');
+                 '22P02', null, 'subscription type is a closed set (an enum) even for service_role');
 
 select tests.act_as_admin();
 select * from finish();

@@ -57,8 +57,11 @@ export async function chatPage(salonId: string): Promise<void> {
 export async function presence(): Promise<void> {
   const signin = await supabase.rpc('handle_user_signin')
   const streak: number | null | undefined = signin.data?.streak_days
-  const status: string | null | undefined = signin.data?.presence_status
-  void streak, status
+  // closed sets are unions: a switch over them is checked, a value outside them refused
+  const status: 'online' | 'away' | 'busy' | 'offline' | null | undefined = signin.data?.presence_status
+  // @ts-expect-error: 'sleeping' is no presence status
+  const wrong: typeof status = 'sleeping'
+  void streak, status, wrong
   const beat = await supabase.rpc('rpc_update_activity')
   const expires: string | null | undefined = beat.data?.presence_expires_at
   void expires
@@ -70,8 +73,12 @@ export async function presence(): Promise<void> {
 export async function salons(code: string): Promise<void> {
   const joined = await supabase.rpc('join_salon_via_code', { code })
   const salonId: string | null | undefined = joined.data?.id
-  const role: string | null | undefined = joined.data?.role
+  const role: 'owner' | 'moderator' | 'member' | null | undefined = joined.data?.role
   void salonId, role
+  const moderators = await supabase.from('salon_members').select('*').eq('role', 'moderator')
+  void moderators.data?.map((m) => m.role)
+  // @ts-expect-error: 'admin' is no salon role
+  await supabase.from('salon_members').select('*').eq('role', 'admin')
   const mine = await supabase.from('my_salons').select('*')
   void mine.data?.[0]?.share_code
   const directory = await supabase.from('salons').select('*').eq('is_active', true)
@@ -126,7 +133,7 @@ export async function courses(courseId: string, lessonId: string): Promise<void>
 
 export async function account(): Promise<void> {
   const me = await supabase.rpc('my_profile')
-  const plan: string | null | undefined = me.data?.subscription_type
+  const plan: 'freemium' | 'trial' | 'premium' | null | undefined = me.data?.subscription_type
   void plan
   // the member directory is read whole; what others may not read is in her account
   const members = await supabase.from('profiles').select('*').neq('presence_status', 'offline')

@@ -118,7 +118,7 @@ fn message_access(message_id: i64, me: pgrx::Uuid) -> Option<(pgrx::Uuid, pgrx::
         let t = run_kept(
                 client,
                 text_plan_slot!(),
-                "select m.salon_id, m.user_id, m.is_deleted, sm.role
+                "select m.salon_id, m.user_id, m.is_deleted, sm.role::text
                from public.chat_messages m
                join public.salon_members sm on sm.salon_id = m.salon_id and sm.user_id = $2
               where m.id = $1",

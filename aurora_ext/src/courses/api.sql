@@ -3,11 +3,11 @@
 -- What the RPCs answer (docs/api.md), as types the client's generated types name.
 create type lesson_content as (lesson_id uuid, title text, content text, video_url text);
 create type course_enrolment as (
-    course_id uuid, enrolled_at timestamptz, status text, progress_percentage integer,
+    course_id uuid, enrolled_at timestamptz, status progress_status, progress_percentage integer,
     newly_enrolled boolean
 );
 create type lesson_progress_answer as (
-    lesson_id uuid, status text, completion_percentage integer, newly_completed boolean,
+    lesson_id uuid, status progress_status, completion_percentage integer, newly_completed boolean,
     course_completed boolean, watch_time_seconds integer, last_video_position integer,
     completed_at timestamptz
 );
@@ -20,7 +20,7 @@ as $$ begin return aurora_private.unwrap_as(aurora_private.get_lesson_content(le
 create type course_lesson as (
     id uuid, lesson_number integer, title text, duration_minutes integer, is_free boolean,
     release_day_offset integer, available_at timestamptz, is_released boolean, can_open boolean,
-    status text, completion_percentage integer
+    status progress_status, completion_percentage integer
 );
 create function get_course_lessons(course_id uuid)
 returns setof course_lesson language sql stable security definer set search_path = pg_catalog, pg_temp

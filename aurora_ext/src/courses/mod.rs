@@ -186,7 +186,7 @@ fn get_course_lessons(
                         ctx.enrolled_at + make_interval(days => l.release_day_offset) as available_at,
                         (l.release_day_offset = 0
                          or coalesce(ctx.enrolled_at + make_interval(days => l.release_day_offset) <= now(), false)) as released,
-                        coalesce(pr.status, 'not_started'), coalesce(pr.completion_percentage, 0),
+                        coalesce(pr.status, 'not_started')::text, coalesce(pr.completion_percentage, 0),
                         (l.is_free or ctx.entitled) as paid
                    from public.lessons l
                    join public.courses c on c.id = l.course_id and c.is_published
@@ -357,7 +357,7 @@ fn progress(
 /// and queues the congratulation email once (idempotency key per user and course).
 fn complete_course_if_done(me: pgrx::Uuid, course: pgrx::Uuid) -> bool {
     let before = crate::platform::spi::query_one!(String, 
-        "select status from public.user_courses where user_id = $1 and course_id = $2 for update",
+        "select status::text from public.user_courses where user_id = $1 and course_id = $2 for update",
         &[me.into(), course.into()],
     );
     let was_completed = before.as_deref() == Some("completed");

@@ -50,12 +50,15 @@ create table enrollments (
 );
 create index idx_enrollments_course_id on enrollments (course_id);
 
+-- where a member is in a lesson or a course
+create type progress_status as enum ('not_started', 'in_progress', 'completed');
+create cast (text as progress_status) with inout as assignment;  -- as profiles/schema.sql's
+
 create table user_lesson_progress (
     id uuid primary key default gen_random_uuid(),
     user_id uuid not null references auth.users (id) on delete cascade,
     lesson_id uuid not null references lessons (id) on delete cascade,
-    status text not null default 'not_started'
-        check (status in ('not_started', 'in_progress', 'completed')),
+    status progress_status not null default 'not_started',
     completion_percentage integer not null default 0
         check (completion_percentage between 0 and 100),
     last_video_position integer not null default 0 check (last_video_position >= 0),
@@ -73,8 +76,7 @@ create index idx_user_lesson_progress_lesson_id on user_lesson_progress (lesson_
 create table user_courses (
     user_id uuid not null references auth.users (id) on delete cascade,
     course_id uuid not null references courses (id) on delete cascade,
-    status text not null default 'in_progress'
-        check (status in ('not_started', 'in_progress', 'completed')),
+    status progress_status not null default 'in_progress',
     progress_percentage integer not null default 0 check (progress_percentage between 0 and 100),
     lessons_completed integer not null default 0 check (lessons_completed >= 0),
     last_lesson_id uuid references lessons (id) on delete set null,

@@ -5,12 +5,13 @@
 -- The one place the rule is written: quotas, lesson access, Brevo lists, billing and the
 -- trial's end call it. Plain SQL without SET, so the planner inlines it into the calling
 -- statement (no call overhead on the message path).
-create function aurora_private.entitlement(subscription_type text, trial_ends_at timestamptz) returns text
+create function aurora_private.entitlement(subscription_type public.subscription_type, trial_ends_at timestamptz)
+returns public.subscription_type
 language sql stable parallel safe
 as $$
     select case when subscription_type = 'premium' then 'premium'
                 when subscription_type = 'trial' and trial_ends_at > now() then 'trial'
-                else 'freemium' end
+                else 'freemium' end::public.subscription_type
 $$;
 
 -- Whether a daily counter last reset on an earlier day than today, days ending at
@@ -39,11 +40,11 @@ as $$
 $$;
 
 -- What the RPCs answer (docs/api.md), as types the client's generated types name.
-create type trial_answer as (subscription_type text, trial_ends_at timestamptz);
+create type trial_answer as (subscription_type subscription_type, trial_ends_at timestamptz);
 -- a member's profile page
 create type profile_page as (
     id uuid, full_name text, avatar_url text, bio text, city text, interests text[],
-    cover_url text, presence_status text, created_at timestamptz
+    cover_url text, presence_status presence_status, created_at timestamptz
 );
 -- limit: her daily views (null when she has no limit)
 create type profile_view as (counted boolean, views_today integer, "limit" integer, profile profile_page);

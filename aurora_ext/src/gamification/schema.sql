@@ -16,6 +16,9 @@ create table user_stats (
 -- leaderboard
 create index idx_user_stats_points on user_stats (points desc, user_id);
 
+create type badge_rarity as enum ('common', 'uncommon', 'rare', 'epic', 'legendary');
+create cast (text as badge_rarity) with inout as assignment;  -- as profiles/schema.sql's
+
 create table user_achievements (
     id uuid primary key default gen_random_uuid(),
     user_id uuid not null references auth.users (id) on delete cascade,
@@ -23,8 +26,7 @@ create table user_achievements (
     title text not null,
     description text,
     icon text,
-    rarity text not null default 'common'
-        check (rarity in ('common', 'uncommon', 'rare', 'epic', 'legendary')),
+    rarity badge_rarity not null default 'common',
     earned_at timestamptz not null default now(),
     unique (user_id, badge_id)  -- a badge is earned once
 );

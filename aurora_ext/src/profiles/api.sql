@@ -3,7 +3,7 @@
 -- What presence calls answer (docs/api.md). presence_status: online | away | busy |
 -- offline; streak_days only from handle_user_signin.
 create type presence_state as (
-    presence_status text, is_manual_status boolean, last_activity timestamptz,
+    presence_status presence_status, is_manual_status boolean, last_activity timestamptz,
     presence_expires_at timestamptz, streak_days integer
 );
 

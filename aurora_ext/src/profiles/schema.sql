@@ -1,5 +1,17 @@
 -- profiles & presence -------------------------------------------------------------------
 
+-- Closed sets are enums, so that clients' generated types name their values (supabase-js:
+-- a union, not `string`). A member's presence, as she sets it or as activity makes it.
+create type presence_status as enum ('online', 'away', 'busy', 'offline');
+-- What a member's subscriptions (or aurora's free trial) give her: freemium/api.sql's
+-- entitlement() decides it.
+create type subscription_type as enum ('freemium', 'trial', 'premium');
+-- Text is stored into them as before (SQL that writes a text value or parameter keeps
+-- working; a value outside the set is 22P02): an assignment cast, never an implicit one, so
+-- comparisons stay unambiguous.
+create cast (text as presence_status) with inout as assignment;
+create cast (text as subscription_type) with inout as assignment;
+
 -- One row per auth.users row, created by handle_new_user(): the public face of a member to
 -- the community (name, avatar, presence), readable whole by members (`select('*')`) and
 -- published to realtime. What others may not read directly is in member_accounts.
@@ -7,10 +19,8 @@ create table profiles (
     id uuid primary key references auth.users (id) on delete cascade,
     full_name text check (char_length(full_name) <= 120),
     avatar_url text check (char_length(avatar_url) <= 2048),
-    status text not null default 'offline'
-        check (status in ('online', 'away', 'busy', 'offline')),
-    presence_status text not null default 'offline'
-        check (presence_status in ('online', 'away', 'busy', 'offline')),
+    status presence_status not null default 'offline',
+    presence_status presence_status not null default 'offline',
     is_manual_status boolean not null default false,
     auto_offline_after integer not null default 300
         check (auto_offline_after between 30 and 86400),
@@ -42,8 +52,7 @@ create table member_accounts (
     current_salon_id uuid,  -- fk added in salons/schema.sql
     onboarding_completed boolean not null default false,
     onboarding_answers jsonb check (pg_column_size(onboarding_answers) <= 65536),
-    subscription_type text not null default 'freemium'
-        check (subscription_type in ('freemium', 'trial', 'premium')),
+    subscription_type subscription_type not null default 'freemium',
     subscription_started_at timestamptz,
     trial_ends_at timestamptz,
     stripe_customer_id text,

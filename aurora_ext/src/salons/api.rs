@@ -129,7 +129,7 @@ fn join_salon(code: Option<String>) -> ApiResult {
             "select (select count(*) from public.salon_join_attempts a
                       where a.user_id = $1
                         and a.attempted_at > now() - make_interval(secs => st.join_attempt_window_seconds)),
-                    st.join_attempts_per_window, st.join_attempt_window_seconds, s.id, m.role
+                    st.join_attempts_per_window, st.join_attempt_window_seconds, s.id, m.role::text
                from public.aurora_settings st
                left join (public.salon_share_codes c join public.salons s on s.id = c.salon_id and s.is_active)
                       on c.share_code = $2
@@ -179,7 +179,7 @@ fn join_salon_via_code_core(code: Option<String>) -> JsonB {
 /// The caller's role in a salon, if she is a member of an active salon.
 fn role_in(salon: pgrx::Uuid, me: pgrx::Uuid) -> Option<String> {
     query_one!(String, 
-        "select m.role from public.salon_members m where m.salon_id = $1 and m.user_id = $2",
+        "select m.role::text from public.salon_members m where m.salon_id = $1 and m.user_id = $2",
         &[salon.into(), me.into()],
     )
 }

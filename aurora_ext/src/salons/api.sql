@@ -7,13 +7,13 @@ create type salon_answer as (
     color_theme text, owner_id uuid, is_active boolean, member_count integer,
     message_count integer, created_at timestamptz, updated_at timestamptz, owner_name text,
     owner_avatar text, actual_member_count integer, messages_today bigint, share_code text,
-    role text, joined_at timestamptz
+    role salon_role, joined_at timestamptz
 );
 create type salon_invitation_answer as (
     id uuid, salon_id uuid, token text, expires_at timestamptz, invitee_id uuid, invitee_email text
 );
 create type salon_departure as (salon_id uuid, "left" boolean, new_owner uuid, archived boolean);
-create type salon_role_answer as (salon_id uuid, user_id uuid, role text);
+create type salon_role_answer as (salon_id uuid, user_id uuid, role salon_role);
 
 create function create_salon_with_code(name text, description text default null,
                                        category text default null, city text default null,

@@ -4,6 +4,7 @@ use crate::platform::spi::{counter_shard, run_kept, text_plan_slot};
 use pgrx::datum::{DatumWithOid, TryFromDatumError};
 use pgrx::prelude::*;
 
+use crate::platform::triggers::EnumLabel;
 use crate::platform::TriggerResult;
 
 /// Unambiguous alphabet for share codes: no 0/O, 1/I/L.
@@ -102,7 +103,7 @@ fn uuid_of(tuple: &PgHeapTuple<'_, AllocatedByPostgres>, col: &str) -> Result<pg
 #[pg_trigger]
 pub fn salon_member_counters<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let not_owner = |t: &PgHeapTuple<'_, AllocatedByPostgres>| -> Result<bool, TryFromDatumError> {
-        Ok(t.get_by_name::<String>("role")?.as_deref() != Some("owner"))
+        Ok(t.get_by_name::<EnumLabel>("role")?.is_none_or(|r| r.0 != "owner"))
     };
     match trigger.op() {
         Ok(PgTriggerOperation::Insert) => {

@@ -35,10 +35,13 @@ alter table member_accounts
 create index idx_member_accounts_current_salon_id on member_accounts (current_salon_id)
     where current_salon_id is not null;
 
+create type salon_role as enum ('owner', 'moderator', 'member');
+create cast (text as salon_role) with inout as assignment;  -- as profiles/schema.sql's
+
 create table salon_members (
     salon_id uuid not null references salons (id) on delete cascade,
     user_id uuid not null references auth.users (id) on delete cascade,
-    role text not null default 'member' check (role in ('owner', 'moderator', 'member')),
+    role salon_role not null default 'member',
     joined_at timestamptz not null default now(),
     last_seen_at timestamptz,
     notifications_enabled boolean not null default true,
