@@ -1427,6 +1427,95 @@ grant select on salon_share_codes, salons to authenticated;
 select pg_catalog.pg_extension_config_dump('salon_share_codes', '');
 
 
+
+-- Closed sets are enums (the generated client types name their values): presence, salon
+-- role, subscription type, progress status, badge rarity; in tables and in answers. Text
+-- is still stored into them (assignment casts). Each column's check goes (the enum is the
+-- check); what depends on a column is rebuilt around its change.
+create type presence_status as enum ('online', 'away', 'busy', 'offline');
+create type subscription_type as enum ('freemium', 'trial', 'premium');
+create cast (text as presence_status) with inout as assignment;
+create cast (text as subscription_type) with inout as assignment;
+create type salon_role as enum ('owner', 'moderator', 'member');
+create cast (text as salon_role) with inout as assignment;  -- as profiles/schema.sql's
+create type progress_status as enum ('not_started', 'in_progress', 'completed');
+create cast (text as progress_status) with inout as assignment;  -- as profiles/schema.sql's
+create type badge_rarity as enum ('common', 'uncommon', 'rare', 'epic', 'legendary');
+create cast (text as badge_rarity) with inout as assignment;  -- as profiles/schema.sql's
+drop trigger salon_members_counters on salon_members;
+drop policy salon_members_leave on salon_members;
+drop policy salon_invitations_select on salon_invitations;
+drop view my_salons;
+alter table salon_members drop constraint salon_members_role_check,
+    alter column role drop default,
+    alter column role type salon_role using role::salon_role,
+    alter column role set default 'member';
+create trigger salon_members_counters after insert or delete or update of role on salon_members
+    for each row execute function salon_member_counters();
+create view my_salons with (security_invoker = true) as
+select d.*, salon_share_code(d.id) as share_code,
+       sm.role, sm.joined_at, sm.last_seen_at, sm.notifications_enabled
+  from salons_with_details d
+  join salon_members sm on sm.salon_id = d.id
+ where sm.user_id = (select auth.uid());
+create policy salon_members_leave on salon_members for delete to authenticated
+    using (user_id = (select auth.uid()) and role <> 'owner');
+create policy salon_invitations_select on salon_invitations for select to authenticated
+    using (invitee_id = (select auth.uid())
+           or invited_by = (select auth.uid())
+           or salon_id in (select m.salon_id from salon_members m
+                            where m.user_id = (select auth.uid())
+                              and m.role in ('owner', 'moderator')));
+revoke all on table my_salons from public, anon, authenticated;
+grant all on table my_salons to service_role;
+grant select on my_salons to authenticated;
+alter table user_lesson_progress drop constraint user_lesson_progress_status_check,
+    drop constraint user_lesson_progress_check,
+    alter column status drop default,
+    alter column status type progress_status using status::progress_status,
+    alter column status set default 'not_started',
+    add check ((status = 'completed') = (completed_at is not null));
+alter table user_courses drop constraint user_courses_status_check,
+    drop constraint user_courses_check,
+    alter column status drop default,
+    alter column status type progress_status using status::progress_status,
+    alter column status set default 'in_progress',
+    add check ((status = 'completed') = (completed_at is not null));
+alter table user_achievements drop constraint user_achievements_rarity_check,
+    alter column rarity drop default,
+    alter column rarity type badge_rarity using rarity::badge_rarity,
+    alter column rarity set default 'common';
+drop index idx_profiles_status, idx_profiles_presence_sweep;
+alter table profiles drop constraint profiles_status_check, drop constraint profiles_presence_status_check,
+    alter column status drop default,
+    alter column status type presence_status using status::presence_status,
+    alter column status set default 'offline',
+    alter column presence_status drop default,
+    alter column presence_status type presence_status using presence_status::presence_status,
+    alter column presence_status set default 'offline';
+create index idx_profiles_status on profiles (presence_status) where presence_status <> 'offline';
+create index idx_profiles_presence_sweep on profiles (presence_expires_at)
+    where presence_status <> 'offline' and not is_manual_status;
+alter type salon_answer alter attribute role type salon_role;
+alter type salon_role_answer alter attribute role type salon_role;
+alter type presence_state alter attribute presence_status type presence_status;
+alter type profile_page alter attribute presence_status type presence_status;
+alter type course_enrolment alter attribute status type progress_status;
+alter type lesson_progress_answer alter attribute status type progress_status;
+alter type course_lesson alter attribute status type progress_status;
+alter type trial_answer alter attribute subscription_type type subscription_type;
+drop function aurora_private.entitlement(text, timestamptz);
+create function aurora_private.entitlement(subscription_type public.subscription_type, trial_ends_at timestamptz)
+returns public.subscription_type
+language sql stable parallel safe
+as $$
+    select case when subscription_type = 'premium' then 'premium'
+                when subscription_type = 'trial' and trial_ends_at > now() then 'trial'
+                else 'freemium' end::public.subscription_type
+$$;
+revoke all on function aurora_private.entitlement(subscription_type, timestamptz) from public, anon, authenticated;
+grant execute on function aurora_private.entitlement(subscription_type, timestamptz) to service_role;
+
 -- select('*') works on profiles too: what members may not read of each other (her profile
 -- page, email, subscription, Stripe ids, onboarding, quotas, counters, current salon)
 -- moves to member_accounts, her own row readable by her (RLS); my_account joins the two for
@@ -1442,8 +1531,7 @@ create table member_accounts (
     current_salon_id uuid,  -- fk added in salons/schema.sql
     onboarding_completed boolean not null default false,
     onboarding_answers jsonb check (pg_column_size(onboarding_answers) <= 65536),
-    subscription_type text not null default 'freemium'
-        check (subscription_type in ('freemium', 'trial', 'premium')),
+    subscription_type subscription_type not null default 'freemium',
     subscription_started_at timestamptz,
     trial_ends_at timestamptz,
     stripe_customer_id text,
