@@ -49,7 +49,7 @@ mod tests {
         let owner = user("owner@example.fr");
         let s = salon(owner);
         let role = Spi::get_one_with_args::<String>(
-            "select role from public.salon_members where salon_id = $1 and user_id = $2",
+            "select role::text from public.salon_members where salon_id = $1 and user_id = $2",
             &[s.into(), owner.into()],
         );
         assert_eq!(role, Ok(Some("owner".into())));

@@ -274,7 +274,7 @@ async fn deliver(client: &reqwest::Client, base: &str, event: &Value) -> (u16, S
 async fn fingerprint(db: &tokio_postgres::Client, user: Uuid, tag: &str, base: i64) -> String {
     let p = db
         .query_one(
-            "select subscription_type, extract(epoch from trial_ends_at)::bigint - $2,
+            "select subscription_type::text, extract(epoch from trial_ends_at)::bigint - $2,
                     extract(epoch from subscription_started_at)::bigint - $2, stripe_customer_id
                from member_accounts where id = $1",
             &[&user, &base],
@@ -489,7 +489,7 @@ async fn snapshot(admin: &tokio_postgres::Client, user: Uuid) -> (i64, i64, Stri
     let r = admin
         .query_one(
             "select (select count(*) from subscriptions), (select count(*) from email_outbox),
-                    (select subscription_type from member_accounts where id = $1),
+                    (select subscription_type::text from member_accounts where id = $1),
                     (select count(*) from stripe_events where status <> 'rejected')",
             &[&user],
         )
@@ -564,7 +564,7 @@ async fn poison_events_are_recorded_and_acknowledged() {
     let (status, body) = deliver(&client, &edge.base, &future).await;
     assert_eq!(status, 200, "{body}");
     let r = admin
-        .query_one("select s.status, p.subscription_type, e.status, e.reason from subscriptions s, member_accounts p, stripe_events e
+        .query_one("select s.status, p.subscription_type::text, e.status, e.reason from subscriptions s, member_accounts p, stripe_events e
                      where s.id = 'sub_poison_1' and p.id = $1 and e.id = 'evt_future_status'", &[&user])
         .await
         .unwrap();

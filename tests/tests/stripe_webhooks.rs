@@ -93,7 +93,7 @@ async fn verified_events_apply_once_and_forgeries_write_nothing() {
     let (status, answer) = edge.deliver(&event("evt_sub", "customer.subscription.created", now(),
         subscription("sub_ines", "cus_ines", "active"))).await;
     assert_eq!((status, answer["status"].as_str()), (200, Some("applied")));
-    let plan: String = admin.query_one("select subscription_type from member_accounts where id = $1", &[&ines]).await.unwrap().get(0);
+    let plan: String = admin.query_one("select subscription_type::text from member_accounts where id = $1", &[&ines]).await.unwrap().get(0);
     assert_eq!(plan, "premium");
 
     // a replay is acknowledged without effect
@@ -158,7 +158,7 @@ async fn out_of_order_and_unknown_customer_sequences_end_right() {
         assert_eq!(status, 200);
         assert!(matches!(answer["status"].as_str(), Some("pending" | "stale")), "{answer}");
     }
-    let plan: String = admin.query_one("select subscription_type from member_accounts where id = $1", &[&claire]).await.unwrap().get(0);
+    let plan: String = admin.query_one("select subscription_type::text from member_accounts where id = $1", &[&claire]).await.unwrap().get(0);
     assert_eq!(plan, "freemium", "nothing applies before the mapping");
     let checkout = event("evt_d", "checkout.session.completed", t0 - 5,
         json!({ "id": "cs_c", "object": "checkout.session", "customer": "cus_claire",
@@ -170,7 +170,7 @@ async fn out_of_order_and_unknown_customer_sequences_end_right() {
         .unwrap();
     assert_eq!(row.get::<_, String>(0), "canceled", "the newest state wins whatever the delivery order");
     assert_eq!(row.get::<_, Option<Uuid>>(1), Some(claire), "and belongs to her now");
-    let plan: String = admin.query_one("select subscription_type from member_accounts where id = $1", &[&claire]).await.unwrap().get(0);
+    let plan: String = admin.query_one("select subscription_type::text from member_accounts where id = $1", &[&claire]).await.unwrap().get(0);
     assert_eq!(plan, "freemium", "a canceled subscription gives no entitlement");
     drop(admin);
     db.drop().await;

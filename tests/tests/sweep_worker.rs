@@ -47,7 +47,7 @@ async fn the_worker_sweeps_idle_members_when_configured() {
     let mut status = String::new();
     while Instant::now() < deadline {
         status = admin
-            .query_one("select presence_status from profiles where id = $1", &[&idle])
+            .query_one("select presence_status::text from profiles where id = $1", &[&idle])
             .await
             .unwrap()
             .get(0);
@@ -57,7 +57,7 @@ async fn the_worker_sweeps_idle_members_when_configured() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let other: String = admin
-        .query_one("select presence_status from profiles where id = $1", &[&active])
+        .query_one("select presence_status::text from profiles where id = $1", &[&active])
         .await
         .unwrap()
         .get(0);
