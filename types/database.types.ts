@@ -1457,7 +1457,7 @@ export type Database = {
           emoji: string
           message_id: number
           reacted_by_me: boolean
-          reactors: Json
+          reactors: Database["public"]["CompositeTypes"]["reactor"][]
         }[]
       }
       get_course_lessons: {
@@ -1497,7 +1497,7 @@ export type Database = {
           emoji: string
           message_id: number
           reacted_by_me: boolean
-          reactors: Json
+          reactors: Database["public"]["CompositeTypes"]["reactor"][]
         }[]
       }
       get_reply_message_info: {
@@ -1855,6 +1855,10 @@ export type Database = {
         action: string | null
         reacted: boolean | null
         count: number | null
+      }
+      reactor: {
+        user_id: string | null
+        full_name: string | null
       }
       reply_preview: {
         id: number | null

@@ -1874,3 +1874,40 @@ grant select on member_accounts, my_account to authenticated;
 grant update (bio, city, interests, cover_url, onboarding_completed, onboarding_answers, current_salon_id)
     on member_accounts to authenticated;
 select pg_catalog.pg_extension_config_dump('member_accounts', '');
+
+-- Reaction summaries name their reactors' type (reactor[], was jsonb): generated client
+-- types see { user_id, full_name } instead of Json; PostgREST answers the same JSON.
+-- who reacted with an emoji (the summaries' first three): a named type, so that clients'
+-- generated types name its fields (full_name is null when she has given none)
+create type reactor as (user_id uuid, full_name text);
+drop function get_message_reactions_summary(bigint), get_all_message_reactions_batch(bigint[]);
+CREATE  FUNCTION "get_message_reactions_summary"(
+	"message_id" bigint /* i64 */
+) RETURNS TABLE (
+	"message_id" bigint,  /* i64 */
+	"emoji" TEXT,  /* String */
+	"count" INT,  /* i32 */
+	"reacted_by_me" bool,  /* bool */
+	"reactors" reactor[]  /* Reactors */
+)
+STRICT STABLE SECURITY DEFINER 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'get_message_reactions_summary_wrapper';
+CREATE  FUNCTION "get_all_message_reactions_batch"(
+	"message_ids" bigint[] /* Vec < Option < i64 > > */
+) RETURNS TABLE (
+	"message_id" bigint,  /* i64 */
+	"emoji" TEXT,  /* String */
+	"count" INT,  /* i32 */
+	"reacted_by_me" bool,  /* bool */
+	"reactors" reactor[]  /* Reactors */
+)
+STRICT STABLE SECURITY DEFINER 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'get_all_message_reactions_batch_wrapper';
+revoke all on function get_message_reactions_summary(bigint), get_all_message_reactions_batch(bigint[])
+    from public, anon, authenticated;
+grant execute on function get_message_reactions_summary(bigint), get_all_message_reactions_batch(bigint[])
+    to authenticated, service_role;

@@ -124,6 +124,8 @@ select is(json_typeof(tests.postgrest(format('get_all_message_reactions_batch(ar
           'array', 'get_all_message_reactions_batch: an array');
 select is(tests.keys(tests.postgrest(format('get_all_message_reactions_batch(array[%s]::bigint[])', (select id from msg)), true) -> 0),
           'count emoji message_id reacted_by_me reactors', '… of reaction summaries');
+select is(tests.keys(tests.postgrest(format('get_all_message_reactions_batch(array[%s]::bigint[])', (select id from msg)), true) -> 0 -> 'reactors' -> 0),
+          'full_name user_id', '… whose reactors are objects of user_id and full_name, as before');
 select is(tests.keys(tests.postgrest(format('delete_message(%s)', (select id from msg)))), 'id is_deleted salon_id', 'delete_message');
 -- courses
 select is(tests.keys(tests.postgrest(format('start_course(%L)', tests.fx('wire-course')))),

@@ -111,12 +111,14 @@ select is(to_jsonb(toggle_message_reaction((select id from msg where name = 'wel
 select is(to_jsonb(toggle_message_reaction((select id from msg where name = 'welcome'), '🌸'))->>'count', '1', 'another emoji');
 
 select results_eq(
-    $$ select emoji, count, reacted_by_me, jsonb_array_length(reactors)
+    $$ select emoji, count, reacted_by_me, cardinality(reactors)
          from get_message_reactions_summary((select id from msg where name = 'welcome')) $$,
     $$ values ('❤️', 2, true, 2), ('🌸', 1, true, 1) $$,
     'the summary: count, mine, reactors, in order of first reaction');
-select is((select reactors->0->>'full_name' from get_message_reactions_summary((select id from msg where name = 'welcome')) where emoji = '❤️'),
+select is((select reactors[1].full_name from get_message_reactions_summary((select id from msg where name = 'welcome')) where emoji = '❤️'),
           'Claire', 'reactors are named, first first');
+select is((select to_jsonb(reactors) -> 0 ->> 'user_id' from get_message_reactions_summary((select id from msg where name = 'welcome')) where emoji = '❤️'),
+          tests.fx('claire')::text, '… and on the wire, objects of user_id and full_name');
 select tests.act_as('claire');
 select results_eq(
     $$ select emoji, reacted_by_me from get_all_message_reactions_batch(array[(select id from msg where name = 'welcome'),

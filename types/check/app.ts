@@ -46,7 +46,11 @@ export async function chatPage(salonId: string): Promise<void> {
   for (const row of batch.data ?? []) {
     const mine: boolean = row.reacted_by_me
     const emoji: string = row.emoji
-    void mine, emoji
+    // the first reactors, named (a composite type, not Json)
+    const names: (string | null)[] = row.reactors.map((r) => r.full_name)
+    // @ts-expect-error: a reactor has no avatar in the summary
+    void row.reactors.map((r) => r.avatar_url)
+    void mine, emoji, names
   }
 
   const reply = await supabase.rpc('get_reply_message_info', { message_id: 2 })

@@ -321,6 +321,79 @@ fn handle_message_reaction_core(message_id: Option<i64>, emoji: Option<String>, 
     respond(react(message_id, emoji, want))
 }
 
+extension_sql!(
+    "-- who reacted with an emoji (the summaries' first three): a named type, so that clients'
+-- generated types name its fields (full_name is null when she has given none)
+create type reactor as (user_id uuid, full_name text);",
+    name = "chat_reactor",
+    requires = ["bootstrap"]
+);
+
+/// The first reactors of an emoji, returned as `reactor[]` (above): each a row formed
+/// straight from its two values, the array made once per group; no JSON is built.
+pub struct Reactors(Vec<(Option<pgrx::Uuid>, Option<String>)>);
+
+unsafe impl pgrx::pgrx_sql_entity_graph::metadata::SqlTranslatable for Reactors {
+    const TYPE_IDENT: &'static str = pgrx::pgrx_resolved_type!(Reactors);
+    const TYPE_ORIGIN: pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin =
+        pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin::External;
+    const ARGUMENT_SQL: Result<
+        pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef,
+        pgrx::pgrx_sql_entity_graph::metadata::ArgumentError,
+    > = Err(pgrx::pgrx_sql_entity_graph::metadata::ArgumentError::NotValidAsArgument("Reactors"));
+    const RETURN_SQL: Result<
+        pgrx::pgrx_sql_entity_graph::metadata::ReturnsRef,
+        pgrx::pgrx_sql_entity_graph::metadata::ReturnsError,
+    > = Ok(pgrx::pgrx_sql_entity_graph::metadata::ReturnsRef::One(
+        pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef::literal("reactor[]"),
+    ));
+}
+
+/// `public.reactor`'s OID, looked up by name (a syscache probe; the type is recreated by
+/// upgrades, so it is not kept across calls).
+fn reactor_type() -> pg_sys::Oid {
+    unsafe {
+        pgrx::direct_function_call::<pg_sys::Oid>(pg_sys::to_regtype, &["public.reactor".into_datum()])
+            .unwrap_or_else(|| error!("aurora: type public.reactor is missing"))
+    }
+}
+
+impl IntoDatum for Reactors {
+    fn into_datum(self) -> Option<pg_sys::Datum> {
+        let elem = reactor_type();
+        unsafe {
+            let tupdesc = pg_sys::lookup_rowtype_tupdesc(elem, -1);
+            let mut rows: Vec<pg_sys::Datum> = Vec::with_capacity(self.0.len());
+            for (user, name) in self.0 {
+                let mut nulls = [user.is_none(), name.is_none()];
+                let mut values = [
+                    user.into_datum().unwrap_or(pg_sys::Datum::from(0)),
+                    name.into_datum().unwrap_or(pg_sys::Datum::from(0)),
+                ];
+                let tuple = pg_sys::heap_form_tuple(tupdesc, values.as_mut_ptr(), nulls.as_mut_ptr());
+                rows.push(pg_sys::HeapTupleHeaderGetDatum((*tuple).t_data));
+            }
+            pg_sys::DecrTupleDescRefCount(tupdesc);
+            let (mut len, mut byval, mut align) = (0i16, false, 0 as core::ffi::c_char);
+            pg_sys::get_typlenbyvalalign(elem, &mut len, &mut byval, &mut align);
+            let array = pg_sys::construct_array(rows.as_mut_ptr(), rows.len() as i32, elem, len as i32, byval, align);
+            Some(pg_sys::Datum::from(array))
+        }
+    }
+    fn type_oid() -> pg_sys::Oid {
+        unsafe { pg_sys::get_array_type(reactor_type()) }
+    }
+}
+
+unsafe impl pgrx::callconv::BoxRet for Reactors {
+    unsafe fn box_into<'fcx>(self, fcinfo: &mut pgrx::callconv::FcInfo<'fcx>) -> pgrx::datum::Datum<'fcx> {
+        match self.into_datum() {
+            Some(datum) => unsafe { fcinfo.return_raw_datum(datum) },
+            None => fcinfo.return_null(),
+        }
+    }
+}
+
 type Summary = TableIterator<
     'static,
     (
@@ -328,7 +401,7 @@ type Summary = TableIterator<
         name!(emoji, String),
         name!(count, i32),
         name!(reacted_by_me, bool),
-        name!(reactors, JsonB),
+        name!(reactors, Reactors),
     ),
 >;
 
@@ -359,7 +432,7 @@ fn summaries(ids: Vec<i64>) -> Summary {
         emoji: String,
         count: i32,
         mine: bool,
-        reactors: Vec<Value>,
+        reactors: Vec<(Option<pgrx::Uuid>, Option<String>)>,
     }
     let mut groups: Vec<Group> = Vec::new();
     Spi::connect_mut(|client| {
@@ -399,25 +472,17 @@ fn summaries(ids: Vec<i64>) -> Summary {
             g.count += 1;
             g.mine |= me.is_some() && user == me;
             if g.reactors.len() < 3 {
-                let name = row.get::<String>(4).ok().flatten();
-                g.reactors.push(json!({
-                    "user_id": user.map(|u| uuid_text(&u)),
-                    "full_name": name,
-                }));
+                g.reactors.push((user, row.get::<String>(4).ok().flatten()));
             }
         }
     });
     TableIterator::new(
-        groups.into_iter().map(|g| (g.message_id, g.emoji, g.count, g.mine, JsonB(Value::Array(g.reactors)))),
+        groups.into_iter().map(|g| (g.message_id, g.emoji, g.count, g.mine, Reactors(g.reactors))),
     )
 }
 
-/// A UUID's canonical text (the uuid crate's encoder: pgrx's Display formats byte by byte).
-fn uuid_text(u: &pgrx::Uuid) -> String {
-    uuid::Uuid::from_bytes(*u.as_bytes()).hyphenated().to_string()
-}
 
-#[pg_extern(stable, security_definer)]
+#[pg_extern(stable, security_definer, requires = ["chat_reactor"])]
 #[search_path(pg_catalog, pg_temp)]
 fn get_message_reactions_summary(message_id: i64) -> TableIterator<
     'static,
@@ -426,13 +491,13 @@ fn get_message_reactions_summary(message_id: i64) -> TableIterator<
         name!(emoji, String),
         name!(count, i32),
         name!(reacted_by_me, bool),
-        name!(reactors, JsonB),
+        name!(reactors, Reactors),
     ),
 > {
     summaries(vec![message_id])
 }
 
-#[pg_extern(stable, security_definer)]
+#[pg_extern(stable, security_definer, requires = ["chat_reactor"])]
 #[search_path(pg_catalog, pg_temp)]
 fn get_all_message_reactions_batch(message_ids: Vec<Option<i64>>) -> TableIterator<
     'static,
@@ -441,7 +506,7 @@ fn get_all_message_reactions_batch(message_ids: Vec<Option<i64>>) -> TableIterat
         name!(emoji, String),
         name!(count, i32),
         name!(reacted_by_me, bool),
-        name!(reactors, JsonB),
+        name!(reactors, Reactors),
     ),
 > {
     summaries(message_ids.into_iter().flatten().collect())
