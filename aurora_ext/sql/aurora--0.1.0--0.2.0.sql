@@ -1911,3 +1911,27 @@ revoke all on function get_message_reactions_summary(bigint), get_all_message_re
     from public, anon, authenticated;
 grant execute on function get_message_reactions_summary(bigint), get_all_message_reactions_batch(bigint[])
     to authenticated, service_role;
+
+-- The hot RPCs are native: the C function is the public function (platform/native.rs), no
+-- PL/pgSQL wrapper, no jsonb between the core and the answer; it raises PT402, PT404…
+-- itself. Same signatures, types and grants.
+create or replace function toggle_message_reaction(message_id bigint, emoji text)
+returns reaction_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_toggle_message_reaction';
+create or replace function join_salon_via_code(code text)
+returns salon_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_join_salon_via_code';
+create or replace function leave_salon(salon_id uuid)
+returns salon_departure language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_leave_salon';
+create or replace function update_lesson_progress(lesson_id uuid, position_seconds integer default 0,
+                                       watch_time_seconds integer default 0,
+                                       completion_percentage integer default 0)
+returns lesson_progress_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_update_lesson_progress';  -- native (platform/native.rs)
+create or replace function update_user_activity()
+returns presence_state language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_heartbeat';
+create or replace function rpc_update_activity()
+returns presence_state language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_heartbeat';

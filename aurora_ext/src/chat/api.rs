@@ -308,6 +308,10 @@ fn toggle_message_reaction_core(message_id: Option<i64>, emoji: Option<String>) 
     respond(react(message_id, emoji, None))
 }
 
+crate::native_rpc!(aurora_toggle_message_reaction, pg_finfo_aurora_toggle_message_reaction, |message_id: i64, emoji: String| {
+    react(message_id, emoji, None)
+});
+
 #[pg_extern(schema = "aurora_private", name = "handle_message_reaction", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn handle_message_reaction_core(message_id: Option<i64>, emoji: Option<String>, action: Option<String>) -> JsonB {

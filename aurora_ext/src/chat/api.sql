@@ -43,9 +43,10 @@ create function get_reply_message_info(message_id bigint)
 returns reply_preview language plpgsql stable security definer set search_path = pg_catalog, pg_temp
 as $$ begin return aurora_private.unwrap_as(aurora_private.get_reply_message_info(message_id), null::public.reply_preview); end $$;
 
+-- native (platform/native.rs): the C function answers the type and raises its errors itself
 create function toggle_message_reaction(message_id bigint, emoji text)
-returns reaction_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.toggle_message_reaction(message_id, emoji), null::public.reaction_answer); end $$;
+returns reaction_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_toggle_message_reaction';
 
 create function handle_message_reaction(message_id bigint, emoji text, action text)
 returns reaction_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp

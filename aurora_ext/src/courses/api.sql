@@ -33,5 +33,5 @@ as $$ begin return aurora_private.unwrap_as(aurora_private.start_course(course_i
 create function update_lesson_progress(lesson_id uuid, position_seconds integer default 0,
                                        watch_time_seconds integer default 0,
                                        completion_percentage integer default 0)
-returns lesson_progress_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.update_lesson_progress(lesson_id, position_seconds, watch_time_seconds, completion_percentage), null::public.lesson_progress_answer); end $$;
+returns lesson_progress_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_update_lesson_progress';  -- native (platform/native.rs)

@@ -404,6 +404,14 @@ fn complete_course_if_done(me: pgrx::Uuid, course: pgrx::Uuid) -> bool {
     true
 }
 
+crate::native_rpc!(
+    aurora_update_lesson_progress,
+    pg_finfo_aurora_update_lesson_progress,
+    |lesson_id: pgrx::Uuid, position_seconds: i32, watch_time_seconds: i32, completion_percentage: i32| {
+        progress(lesson_id, position_seconds, watch_time_seconds, completion_percentage)
+    }
+);
+
 #[pg_extern(schema = "aurora_private", name = "update_lesson_progress", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn update_lesson_progress_core(

@@ -31,7 +31,7 @@ pub enum ApiError {
 pub type ApiResult = Result<Value, ApiError>;
 
 impl ApiError {
-    fn parts(self) -> (&'static str, String, Option<String>, &'static str) {
+    pub(crate) fn parts(self) -> (&'static str, String, Option<String>, &'static str) {
         match self {
             ApiError::Unauthenticated => (
                 "42501",

@@ -4,6 +4,7 @@ pub mod caller;
 pub mod admin;
 pub mod error;
 pub mod release;
+pub mod native;
 pub mod spi;
 pub mod triggers;
 

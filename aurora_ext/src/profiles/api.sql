@@ -15,14 +15,14 @@ create function handle_user_signout()
 returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
 as $$ begin return aurora_private.answer_as(aurora_private.handle_user_signout(), null::public.presence_state); end $$;
 
--- the heartbeat, under both of the seed's names
+-- the heartbeat, under both of the seed's names (native: platform/native.rs)
 create function update_user_activity()
-returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.answer_as(aurora_private.update_user_activity(), null::public.presence_state); end $$;
+returns presence_state language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_heartbeat';
 
 create function rpc_update_activity()
-returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.answer_as(aurora_private.rpc_update_activity(), null::public.presence_state); end $$;
+returns presence_state language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_heartbeat';
 
 create function rpc_set_manual_status(status text default null)
 returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp

@@ -79,6 +79,12 @@ fn update_user_activity() -> JsonB {
     touch(me, true)
 }
 
+// The public heartbeat (update_user_activity and rpc_update_activity), native.
+crate::native_rpc!(aurora_heartbeat, pg_finfo_aurora_heartbeat, | | {
+    let me = crate::platform::api::require_user()?;
+    Ok(touch(me, true).0)
+});
+
 /// The seed's name for the heartbeat (its own C symbol, which releases keep).
 #[pg_extern(schema = "aurora_private", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]

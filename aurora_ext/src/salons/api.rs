@@ -170,6 +170,8 @@ fn join_salon(code: Option<String>) -> ApiResult {
     Ok(salon_json(salon, me))
 }
 
+crate::native_rpc!(aurora_join_salon_via_code, pg_finfo_aurora_join_salon_via_code, |code: String| join_salon(code));
+
 #[pg_extern(schema = "aurora_private", name = "join_salon_via_code", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn join_salon_via_code_core(code: Option<String>) -> JsonB {
@@ -383,6 +385,8 @@ fn leave(salon: Option<pgrx::Uuid>) -> ApiResult {
         "archived": archived,
     }))
 }
+
+crate::native_rpc!(aurora_leave_salon, pg_finfo_aurora_leave_salon, |salon_id: pgrx::Uuid| leave(salon_id));
 
 #[pg_extern(schema = "aurora_private", name = "leave_salon", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]

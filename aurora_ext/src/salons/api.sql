@@ -22,9 +22,10 @@ returns salon_answer language plpgsql volatile security definer set search_path 
 as $$ begin return aurora_private.unwrap_as(aurora_private.create_salon_with_code(name, description, category, city, color_theme), null::public.salon_answer); end $$;
 
 -- null when no active salon has this code (the attempt counts toward the rate limit)
+-- (native: platform/native.rs)
 create function join_salon_via_code(code text)
-returns salon_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.join_salon_via_code(code), null::public.salon_answer); end $$;
+returns salon_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_join_salon_via_code';
 
 create function create_salon_invitation(salon_id uuid, invitee_email text default null,
                                         invitee_id uuid default null, expires_in_days integer default null)
@@ -35,9 +36,10 @@ create function accept_salon_invitation(token text)
 returns salon_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
 as $$ begin return aurora_private.unwrap_as(aurora_private.accept_salon_invitation(token), null::public.salon_answer); end $$;
 
+-- native (platform/native.rs): the C function answers the type and raises its errors itself
 create function leave_salon(salon_id uuid)
-returns salon_departure language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.leave_salon(salon_id), null::public.salon_departure); end $$;
+returns salon_departure language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_leave_salon';
 
 create function set_member_role(salon_id uuid, user_id uuid, role text)
 returns salon_role_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
