@@ -1935,3 +1935,62 @@ as 'MODULE_PATHNAME', 'aurora_heartbeat';
 create or replace function rpc_update_activity()
 returns presence_state language c volatile security definer set search_path = pg_catalog, pg_temp
 as 'MODULE_PATHNAME', 'aurora_heartbeat';
+
+-- Every other single-row RPC is native too; unwrap_as() has no caller left.
+create or replace function delete_message(message_id bigint)
+returns deleted_message language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_delete_message';
+create or replace function get_reply_message_info(message_id bigint)
+returns reply_preview language c stable security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_get_reply_message_info';
+create or replace function handle_message_reaction(message_id bigint, emoji text, action text)
+returns reaction_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_handle_message_reaction';
+create or replace function get_lesson_content(lesson_id uuid)
+returns lesson_content language c stable security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_get_lesson_content';
+create or replace function start_course(course_id uuid)
+returns course_enrolment language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_start_course';
+create or replace function start_trial()
+returns trial_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_start_trial';
+create or replace function record_profile_view(profile_id uuid)
+returns profile_view language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_record_profile_view';
+create or replace function create_salon_with_code(name text, description text default null,
+                                       category text default null, city text default null,
+                                       color_theme text default null)
+returns salon_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_create_salon_with_code';
+create or replace function create_salon_invitation(salon_id uuid, invitee_email text default null,
+                                        invitee_id uuid default null, expires_in_days integer default null)
+returns salon_invitation_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_create_salon_invitation';
+create or replace function accept_salon_invitation(token text)
+returns salon_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_accept_salon_invitation';
+create or replace function set_member_role(salon_id uuid, user_id uuid, role text)
+returns salon_role_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_set_member_role';
+create or replace function handle_user_signin()
+returns presence_state language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_handle_user_signin';
+create or replace function handle_user_signout()
+returns presence_state language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_handle_user_signout';
+create or replace function rpc_set_manual_status(status text default null)
+returns presence_state language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_rpc_set_manual_status';
+create or replace function ensure_profile()
+returns my_account language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_ensure_profile';
+create or replace function delete_my_account() returns erasure_state
+language c volatile security definer
+set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_delete_my_account';
+create or replace function export_my_data() returns member_export
+language c stable security definer
+set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_export_my_data';
+drop function aurora_private.unwrap_as(jsonb, anyelement);

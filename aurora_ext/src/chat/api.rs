@@ -161,6 +161,8 @@ fn delete(message_id: Option<i64>) -> ApiResult {
     Ok(json!({ "id": id, "salon_id": salon.to_string(), "is_deleted": true }))
 }
 
+crate::native_rpc!(aurora_delete_message, pg_finfo_aurora_delete_message, |message_id: i64| delete(message_id));
+
 #[pg_extern(schema = "aurora_private", name = "delete_message", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn delete_message_core(message_id: Option<i64>) -> JsonB {
@@ -187,6 +189,10 @@ fn reply_info(message_id: Option<i64>) -> ApiResult {
     )
     .unwrap_or(Value::Null))
 }
+
+crate::native_rpc!(aurora_get_reply_message_info, pg_finfo_aurora_get_reply_message_info, |message_id: i64| {
+    reply_info(message_id)
+});
 
 #[pg_extern(schema = "aurora_private", name = "get_reply_message_info", stable, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
@@ -312,17 +318,26 @@ crate::native_rpc!(aurora_toggle_message_reaction, pg_finfo_aurora_toggle_messag
     react(message_id, emoji, None)
 });
 
+/// The seed's explicit form: `action` is add or remove.
+fn handle_reaction(message_id: Option<i64>, emoji: Option<String>, action: Option<String>) -> ApiResult {
+    let want = match action.as_deref() {
+        Some("add") => true,
+        Some("remove") => false,
+        _ => return Err(ApiError::Invalid("action must be add or remove".into(), "Action invalide.")),
+    };
+    react(message_id, emoji, Some(want))
+}
+
+crate::native_rpc!(
+    aurora_handle_message_reaction,
+    pg_finfo_aurora_handle_message_reaction,
+    |message_id: i64, emoji: String, action: String| handle_reaction(message_id, emoji, action)
+);
+
 #[pg_extern(schema = "aurora_private", name = "handle_message_reaction", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn handle_message_reaction_core(message_id: Option<i64>, emoji: Option<String>, action: Option<String>) -> JsonB {
-    let want = match action.as_deref() {
-        Some("add") => Some(true),
-        Some("remove") => Some(false),
-        _ => {
-            return respond(Err(ApiError::Invalid("action must be add or remove".into(), "Action invalide.")))
-        }
-    };
-    respond(react(message_id, emoji, want))
+    respond(handle_reaction(message_id, emoji, action))
 }
 
 extension_sql!(

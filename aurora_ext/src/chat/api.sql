@@ -36,12 +36,12 @@ create type reply_preview as (
 create type reaction_answer as (message_id bigint, emoji text, action text, reacted boolean, count integer);
 
 create function delete_message(message_id bigint)
-returns deleted_message language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.delete_message(message_id), null::public.deleted_message); end $$;
+returns deleted_message language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_delete_message';
 
 create function get_reply_message_info(message_id bigint)
-returns reply_preview language plpgsql stable security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.get_reply_message_info(message_id), null::public.reply_preview); end $$;
+returns reply_preview language c stable security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_get_reply_message_info';
 
 -- native (platform/native.rs): the C function answers the type and raises its errors itself
 create function toggle_message_reaction(message_id bigint, emoji text)
@@ -49,5 +49,5 @@ returns reaction_answer language c volatile security definer set search_path = p
 as 'MODULE_PATHNAME', 'aurora_toggle_message_reaction';
 
 create function handle_message_reaction(message_id bigint, emoji text, action text)
-returns reaction_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.handle_message_reaction(message_id, emoji, action), null::public.reaction_answer); end $$;
+returns reaction_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_handle_message_reaction';

@@ -13,8 +13,8 @@ create type lesson_progress_answer as (
 );
 
 create function get_lesson_content(lesson_id uuid)
-returns lesson_content language plpgsql stable security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.get_lesson_content(lesson_id), null::public.lesson_content); end $$;
+returns lesson_content language c stable security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_get_lesson_content';
 
 -- a lesson of a course as the caller sees it (status: not_started | in_progress | completed)
 create type course_lesson as (
@@ -27,8 +27,8 @@ returns setof course_lesson language sql stable security definer set search_path
 as $$ select * from aurora_private.get_course_lessons($1) $$;
 
 create function start_course(course_id uuid)
-returns course_enrolment language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.start_course(course_id), null::public.course_enrolment); end $$;
+returns course_enrolment language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_start_course';
 
 create function update_lesson_progress(lesson_id uuid, position_seconds integer default 0,
                                        watch_time_seconds integer default 0,

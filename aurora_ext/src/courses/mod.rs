@@ -102,6 +102,10 @@ fn lesson_content(lesson: Option<pgrx::Uuid>) -> ApiResult {
     .unwrap_or(Value::Null))
 }
 
+crate::native_rpc!(aurora_get_lesson_content, pg_finfo_aurora_get_lesson_content, |lesson_id: pgrx::Uuid| {
+    lesson_content(lesson_id)
+});
+
 /// The body and video of a lesson, for a caller allowed to open it.
 #[pg_extern(schema = "aurora_private", name = "get_lesson_content", stable, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
@@ -142,6 +146,8 @@ fn start(course: Option<pgrx::Uuid>) -> ApiResult {
     })
     .unwrap_or(Value::Null))
 }
+
+crate::native_rpc!(aurora_start_course, pg_finfo_aurora_start_course, |course_id: pgrx::Uuid| start(course_id));
 
 #[pg_extern(schema = "aurora_private", name = "start_course", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]

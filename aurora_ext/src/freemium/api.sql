@@ -51,11 +51,11 @@ create type profile_view as (counted boolean, views_today integer, "limit" integ
 
 -- The free trial, once (PT409 the second time; 42501 when no trial is offered).
 create function start_trial()
-returns trial_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.start_trial(), null::public.trial_answer); end $$;
+returns trial_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_start_trial';
 
 -- A member's profile page (bio, city, interests, cover), counted against a free member's
 -- daily views; name and avatar stay readable to every member for chat.
 create function record_profile_view(profile_id uuid)
-returns profile_view language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.record_profile_view(profile_id), null::public.profile_view); end $$;
+returns profile_view language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_record_profile_view';

@@ -135,6 +135,8 @@ fn start_trial() -> ApiResult {
     })
 }
 
+crate::native_rpc!(aurora_start_trial, pg_finfo_aurora_start_trial, | | start_trial());
+
 #[pg_extern(schema = "aurora_private", name = "start_trial", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn start_trial_core() -> JsonB {
@@ -196,6 +198,10 @@ fn profile_view(profile: Option<pgrx::Uuid>) -> ApiResult {
         )),
     }
 }
+
+crate::native_rpc!(aurora_record_profile_view, pg_finfo_aurora_record_profile_view, |profile_id: pgrx::Uuid| {
+    profile_view(profile_id)
+});
 
 #[pg_extern(schema = "aurora_private", name = "record_profile_view", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]

@@ -1,8 +1,9 @@
-//! The shape of an API function. A Rust core returns `{"ok": value}` or
-//! `{"error": {code, message, detail, hint}}`; the public wrapper (SQL) passes `ok` on or
-//! raises the error with its SQLSTATE. The detour exists because pgrx re-raises any
-//! SQLSTATE outside PostgreSQL's own list as XX000, and PostgREST needs PT402, PT404,
-//! PT429… to answer 402, 404, 429.
+//! The shape of an API function. A Rust core answers `Result<Value, ApiError>`: the public
+//! RPC (native, platform/native.rs) forms the value as its declared type or raises the
+//! error with its SQLSTATE; the `aurora_private` entry points answer it as jsonb,
+//! `{"ok": value}` or `{"error": {code, message, detail, hint}}` (respond()), for SQL
+//! callers that raise it themselves (unwrap()). PostgREST needs PT402, PT404, PT429… to
+//! answer 402, 404, 429, which pgrx would re-raise as XX000.
 use crate::platform::caller::Caller;
 use pgrx::prelude::*;
 use pgrx::JsonB;

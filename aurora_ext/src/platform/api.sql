@@ -1,11 +1,11 @@
--- The public face of a Rust core: pass its `ok` on, or raise its error with the SQLSTATE
--- PostgREST turns into the HTTP status (42501 → 401/403, 22023 → 400, PT402 → 402,
--- PT404 → 404, PT410 → 410, PT429 → 429). The public wrappers around the cores are
--- PL/pgSQL, `begin return aurora_private.unwrap(...); end`: a SQL function with a SET
--- clause is never inlined and is parsed and planned again on every call, PL/pgSQL keeps
--- its plan for the session (measured: the same RPC 15 % faster end to end). They are
--- SECURITY DEFINER, so that no client needs (or has) any right in aurora_private: a member
--- cannot call a core, or this function with an error of her choosing, directly.
+-- How an API core's answer reaches the client. The public RPCs are native (platform/
+-- native.rs): the C function forms the core's answer as its declared composite type and
+-- raises the core's error with its SQLSTATE, the one PostgREST turns into the HTTP status
+-- (42501 → 401/403, 22023 → 400, PT402 → 402, PT404 → 404, PT409 → 409, PT410 → 410,
+-- PT429 → 429). What is still SQL around a core uses the two functions below: unwrap()
+-- raises a `{"error": …}` answer (the chat insert guard), answer_as() gives an object the
+-- declared type (erase_member, whose core is PL/pgSQL). SECURITY DEFINER callers only: no
+-- client has any right in aurora_private.
 create function aurora_private.unwrap(result jsonb) returns jsonb
 language plpgsql immutable
 set search_path = pg_catalog, pg_temp
@@ -32,26 +32,7 @@ begin
 end
 $$;
 
--- The typed face of a core's answer: its `ok` as the function's declared result type (a
--- composite the type generator and PostgREST both see; `shape` is `null::<type>`), or its
--- error raised as unwrap() raises it. An `ok` that is not an object (join_salon_via_code's
--- unknown code) is SQL null; PostgREST shows a null composite as an object of nulls.
-create function aurora_private.unwrap_as(result jsonb, shape anyelement) returns anyelement
-language plpgsql immutable
-set search_path = pg_catalog, pg_temp
-as $$
-begin
-    if result ? 'error' then
-        perform aurora_private.unwrap(result);
-    end if;
-    if jsonb_typeof(result -> 'ok') is distinct from 'object' then
-        return null;
-    end if;
-    return jsonb_populate_record(shape, result -> 'ok');
-end
-$$;
-
--- The same for a core that raises its errors itself and answers a plain object.
+-- An object as the declared type `shape` (`null::<type>`); anything else is SQL null.
 create function aurora_private.answer_as(answer jsonb, shape anyelement) returns anyelement
 language plpgsql immutable
 set search_path = pg_catalog, pg_temp

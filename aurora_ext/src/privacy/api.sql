@@ -162,9 +162,9 @@ as $$ begin return aurora_private.answer_as(aurora_private.start_erasure(member_
 -- The member's own: her erasure (core in privacy/mod.rs: it accepts her token while
 -- everything else refuses it), and the export of everything aurora holds of her.
 create function delete_my_account() returns erasure_state
-language plpgsql volatile security definer
+language c volatile security definer
 set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.answer_as(aurora_private.delete_my_account(), null::public.erasure_state); end $$;
+as 'MODULE_PATHNAME', 'aurora_delete_my_account';
 
 -- each section: the rows of that kind, as JSON (README, "Erasure, export and retention")
 create type member_export as (
@@ -175,9 +175,9 @@ create type member_export as (
     emails jsonb, subscriptions jsonb, payments jsonb, stripe_events jsonb, files jsonb
 );
 create function export_my_data() returns member_export
-language plpgsql stable security definer
+language c stable security definer
 set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.answer_as(aurora_private.export_my_data(), null::public.member_export); end $$;
+as 'MODULE_PATHNAME', 'aurora_export_my_data';
 
 -- Whether a Stripe customer belonged to an erased member.
 create function aurora_private.stripe_customer_erased(customer text) returns boolean

@@ -4,6 +4,10 @@ use crate::platform::error::raise;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
+// The public export and erasure request, native.
+crate::native_rpc!(aurora_export_my_data, pg_finfo_aurora_export_my_data, | | Ok(export_my_data().0));
+crate::native_rpc!(aurora_delete_my_account, pg_finfo_aurora_delete_my_account, | | Ok(delete_my_account().0));
+
 /// One JSON document with everything the caller's account holds.
 #[pg_extern(schema = "aurora_private", stable, security_definer)]
 #[search_path(pg_catalog, pg_temp)]

@@ -8,12 +8,12 @@ create type presence_state as (
 );
 
 create function handle_user_signin()
-returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.answer_as(aurora_private.handle_user_signin(), null::public.presence_state); end $$;
+returns presence_state language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_handle_user_signin';
 
 create function handle_user_signout()
-returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.answer_as(aurora_private.handle_user_signout(), null::public.presence_state); end $$;
+returns presence_state language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_handle_user_signout';
 
 -- the heartbeat, under both of the seed's names (native: platform/native.rs)
 create function update_user_activity()
@@ -25,10 +25,10 @@ returns presence_state language c volatile security definer set search_path = pg
 as 'MODULE_PATHNAME', 'aurora_heartbeat';
 
 create function rpc_set_manual_status(status text default null)
-returns presence_state language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.answer_as(aurora_private.rpc_set_manual_status(status), null::public.presence_state); end $$;
+returns presence_state language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_rpc_set_manual_status';
 
 -- her whole profile, created first when she has none
 create function ensure_profile()
-returns my_account language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.answer_as(aurora_private.ensure_profile(), null::public.my_account); end $$;
+returns my_account language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_ensure_profile';

@@ -137,6 +137,8 @@ mod tests {
 }
 pub mod presence;
 
+crate::native_rpc!(aurora_ensure_profile, pg_finfo_aurora_ensure_profile, | | Ok(ensure_profile().0));
+
 /// Makes sure the caller has her profile and stats rows (members created before aurora
 /// was installed have none), then returns her whole profile. Idempotent.
 #[pg_extern(schema = "aurora_private", volatile, security_definer)]

@@ -92,6 +92,13 @@ fn rpc_update_activity() -> JsonB {
     update_user_activity()
 }
 
+// The public presence calls, native (their cores raise their own, standard, errors).
+crate::native_rpc!(aurora_handle_user_signin, pg_finfo_aurora_handle_user_signin, | | Ok(handle_user_signin().0));
+crate::native_rpc!(aurora_handle_user_signout, pg_finfo_aurora_handle_user_signout, | | Ok(handle_user_signout().0));
+crate::native_rpc!(aurora_rpc_set_manual_status, pg_finfo_aurora_rpc_set_manual_status, |status: String| {
+    Ok(rpc_set_manual_status(status).0)
+});
+
 /// Sign-in: a heartbeat, and the daily streak (Paris calendar days): the same day keeps
 /// it, the next day extends it, a gap restarts it. Milestones 3/7/30/100 earn badges.
 #[pg_extern(schema = "aurora_private", volatile, security_definer)]

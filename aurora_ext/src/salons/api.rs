@@ -88,6 +88,14 @@ fn create_salon(
     Ok(salon_json(salon, me))
 }
 
+crate::native_rpc!(
+    aurora_create_salon_with_code,
+    pg_finfo_aurora_create_salon_with_code,
+    |name: String, description: String, category: String, city: String, color_theme: String| {
+        create_salon(name, description, category, city, color_theme)
+    }
+);
+
 #[pg_extern(schema = "aurora_private", name = "create_salon_with_code", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn create_salon_with_code_core(
@@ -261,6 +269,14 @@ fn create_invitation(
     Ok(row)
 }
 
+crate::native_rpc!(
+    aurora_create_salon_invitation,
+    pg_finfo_aurora_create_salon_invitation,
+    |salon_id: pgrx::Uuid, invitee_email: String, invitee_id: pgrx::Uuid, expires_in_days: i32| {
+        create_invitation(salon_id, invitee_email, invitee_id, expires_in_days)
+    }
+);
+
 #[pg_extern(schema = "aurora_private", name = "create_salon_invitation", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn create_salon_invitation_core(
@@ -325,6 +341,10 @@ fn accept_invitation(token: Option<String>) -> ApiResult {
     .unwrap_or_else(|e| error!("aurora: {e}"));
     Ok(salon_json(salon, me))
 }
+
+crate::native_rpc!(aurora_accept_salon_invitation, pg_finfo_aurora_accept_salon_invitation, |token: String| {
+    accept_invitation(token)
+});
 
 #[pg_extern(schema = "aurora_private", name = "accept_salon_invitation", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
@@ -430,6 +450,12 @@ fn set_role(salon: Option<pgrx::Uuid>, user: Option<pgrx::Uuid>, role: Option<St
         .unwrap_or_else(|e| error!("aurora: {e}"));
     Ok(json!({ "salon_id": salon.to_string(), "user_id": user.to_string(), "role": role }))
 }
+
+crate::native_rpc!(
+    aurora_set_member_role,
+    pg_finfo_aurora_set_member_role,
+    |salon_id: pgrx::Uuid, user_id: pgrx::Uuid, role: String| set_role(salon_id, user_id, role)
+);
 
 #[pg_extern(schema = "aurora_private", name = "set_member_role", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]

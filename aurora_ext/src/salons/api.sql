@@ -18,8 +18,8 @@ create type salon_role_answer as (salon_id uuid, user_id uuid, role salon_role);
 create function create_salon_with_code(name text, description text default null,
                                        category text default null, city text default null,
                                        color_theme text default null)
-returns salon_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.create_salon_with_code(name, description, category, city, color_theme), null::public.salon_answer); end $$;
+returns salon_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_create_salon_with_code';
 
 -- null when no active salon has this code (the attempt counts toward the rate limit)
 -- (native: platform/native.rs)
@@ -29,12 +29,12 @@ as 'MODULE_PATHNAME', 'aurora_join_salon_via_code';
 
 create function create_salon_invitation(salon_id uuid, invitee_email text default null,
                                         invitee_id uuid default null, expires_in_days integer default null)
-returns salon_invitation_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.create_salon_invitation(salon_id, invitee_email, invitee_id, expires_in_days), null::public.salon_invitation_answer); end $$;
+returns salon_invitation_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_create_salon_invitation';
 
 create function accept_salon_invitation(token text)
-returns salon_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.accept_salon_invitation(token), null::public.salon_answer); end $$;
+returns salon_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_accept_salon_invitation';
 
 -- native (platform/native.rs): the C function answers the type and raises its errors itself
 create function leave_salon(salon_id uuid)
@@ -42,5 +42,5 @@ returns salon_departure language c volatile security definer set search_path = p
 as 'MODULE_PATHNAME', 'aurora_leave_salon';
 
 create function set_member_role(salon_id uuid, user_id uuid, role text)
-returns salon_role_answer language plpgsql volatile security definer set search_path = pg_catalog, pg_temp
-as $$ begin return aurora_private.unwrap_as(aurora_private.set_member_role(salon_id, user_id, role), null::public.salon_role_answer); end $$;
+returns salon_role_answer language c volatile security definer set search_path = pg_catalog, pg_temp
+as 'MODULE_PATHNAME', 'aurora_set_member_role';
