@@ -1510,6 +1510,20 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      get_salon_page: {
+        Args: {
+          before_message_id?: number
+          page_size?: number
+          salon_id: string
+        }
+        Returns: Database["public"]["CompositeTypes"]["salon_page_message"][]
+        SetofOptions: {
+          from: "*"
+          to: "salon_page_message"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       get_table_columns: {
         Args: { table_name: string }
         Returns: {
@@ -1856,6 +1870,12 @@ export type Database = {
         reacted: boolean | null
         count: number | null
       }
+      reaction_group: {
+        emoji: string | null
+        count: number | null
+        reacted_by_me: boolean | null
+        reactors: Database["public"]["CompositeTypes"]["reactor"][] | null
+      }
       reactor: {
         user_id: string | null
         full_name: string | null
@@ -1909,6 +1929,21 @@ export type Database = {
         expires_at: string | null
         invitee_id: string | null
         invitee_email: string | null
+      }
+      salon_page_message: {
+        id: number | null
+        salon_id: string | null
+        user_id: string | null
+        content: string | null
+        created_at: string | null
+        author_name: string | null
+        author_avatar: string | null
+        reply_to_id: number | null
+        reply_excerpt: string | null
+        reply_author_name: string | null
+        reactions:
+          | Database["public"]["CompositeTypes"]["reaction_group"][]
+          | null
       }
       salon_role_answer: {
         salon_id: string | null

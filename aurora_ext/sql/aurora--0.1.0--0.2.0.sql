@@ -1994,3 +1994,35 @@ language c stable security definer
 set search_path = pg_catalog, pg_temp
 as 'MODULE_PATHNAME', 'aurora_export_my_data';
 drop function aurora_private.unwrap_as(jsonb, anyelement);
+
+-- The chat screen in one call (get_salon_page): a page of messages with authors, replies and
+-- reactions, formed as its types; the reply excerpt rule in one place.
+-- A page of a salon's messages, as a chat screen shows it (get_salon_page): each message
+-- with its author, the message it replies to, and its reactions summed up by emoji.
+create type reaction_group as (emoji text, count integer, reacted_by_me boolean, reactors reactor[]);
+create type salon_page_message as (
+    id bigint, salon_id uuid, user_id uuid, content text, created_at timestamptz,
+    author_name text, author_avatar text,
+    reply_to_id bigint, reply_excerpt text, reply_author_name text,
+    reactions reaction_group[]
+);
+create function aurora_private.reply_excerpt(content text, is_deleted boolean) returns text
+language sql immutable parallel safe
+as $$
+    select case when is_deleted then null
+                when char_length(content) > 120 then left(content, 119) || '…'
+                else content end
+$$;
+CREATE  FUNCTION "get_salon_page"(
+	"salon_id" uuid, /* Option < pgrx :: Uuid > */
+	"before_message_id" bigint DEFAULT NULL, /* Option < i64 > */
+	"page_size" INT DEFAULT 50 /* Option < i32 > */
+) RETURNS SETOF salon_page_message /* PageMessage */
+STABLE SECURITY DEFINER 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'get_salon_page_wrapper';
+revoke all on function aurora_private.reply_excerpt(text, boolean), get_salon_page(uuid, bigint, integer)
+    from public, anon, authenticated;
+grant execute on function aurora_private.reply_excerpt(text, boolean) to service_role;
+grant execute on function get_salon_page(uuid, bigint, integer) to authenticated, service_role;

@@ -164,6 +164,7 @@ select set_eq(
     ('authenticated', 'get_lesson_content(uuid)', 'EXECUTE'),
     ('authenticated', 'get_message_reactions_summary(bigint)', 'EXECUTE'),
     ('authenticated', 'get_reply_message_info(bigint)', 'EXECUTE'),
+    ('authenticated', 'get_salon_page(uuid,bigint,integer)', 'EXECUTE'),
     ('authenticated', 'handle_message_reaction(bigint,text,text)', 'EXECUTE'),
     ('authenticated', 'handle_user_signin()', 'EXECUTE'),
     ('authenticated', 'handle_user_signout()', 'EXECUTE'),

@@ -126,6 +126,12 @@ select is(tests.keys(tests.postgrest(format('get_all_message_reactions_batch(arr
           'count emoji message_id reacted_by_me reactors', '… of reaction summaries');
 select is(tests.keys(tests.postgrest(format('get_all_message_reactions_batch(array[%s]::bigint[])', (select id from msg)), true) -> 0 -> 'reactors' -> 0),
           'full_name user_id', '… whose reactors are objects of user_id and full_name, as before');
+select is(json_typeof(tests.postgrest(format('get_salon_page(%L)', tests.fx('lectrices')), true)), 'array', 'get_salon_page: an array');
+select is(tests.keys(tests.postgrest(format('get_salon_page(%L)', tests.fx('lectrices')), true) -> 0),
+          'author_avatar author_name content created_at id reactions reply_author_name reply_excerpt reply_to_id salon_id user_id',
+          '… of messages');
+select is(tests.keys(tests.postgrest(format('get_salon_page(%L)', tests.fx('lectrices')), true) -> 0 -> 'reactions' -> 0),
+          'count emoji reacted_by_me reactors', '… with their reactions by emoji');
 select is(tests.keys(tests.postgrest(format('delete_message(%s)', (select id from msg)))), 'id is_deleted salon_id', 'delete_message');
 -- courses
 select is(tests.keys(tests.postgrest(format('start_course(%L)', tests.fx('wire-course')))),

@@ -135,6 +135,53 @@ select throws_ok($$ select * from get_message_reactions_summary(1) $$, '42501', 
 select tests.act_as_service();
 select is((select sum(count)::int from get_message_reactions_summary((select id from msg where name = 'welcome'))), 3,
           'service_role sees every reaction, as nobody');
+-- the chat screen in one call: a page of messages with authors, replies and reactions
+select tests.act_as_admin();
+with m as (insert into chat_messages (salon_id, user_id, content, reply_to_id, created_at)
+           values (tests.fx('lectrices'), tests.fx('mona'), 'Merci Ines', (select id from msg where name = 'welcome'),
+                   now() + interval '1 second') returning id)
+insert into msg select 'reply', id from m;
+select tests.act_as('claire');
+select is((select count(*)::int from get_salon_page(tests.fx('lectrices'))),
+          (select count(*)::int from chat_messages where salon_id = tests.fx('lectrices') and not is_deleted),
+          'the page: every message of her salon that is not deleted');
+select is((select id from get_salon_page(tests.fx('lectrices')) limit 1), (select id from msg where name = 'reply'),
+          'newest first');
+select results_eq(
+    $$ select author_name, reply_excerpt, reply_author_name from get_salon_page(tests.fx('lectrices'))
+        where id = (select id from msg where name = 'reply') $$,
+    $$ values ('Mona'::text, left('Bienvenue à toutes ! ' || repeat('x', 200), 119) || '…', 'Ines'::text) $$,
+    'with its author, and the message it answers (its excerpt, as get_reply_message_info gives it)');
+select is((select to_jsonb(get_reply_message_info((select id from msg where name = 'welcome')))->>'excerpt'),
+          (select reply_excerpt from get_salon_page(tests.fx('lectrices')) where id = (select id from msg where name = 'reply')),
+          '… the same excerpt');
+select results_eq(
+    $$ select g.emoji, g.count, g.reacted_by_me, cardinality(g.reactors)
+         from get_salon_page(tests.fx('lectrices')) p, unnest(p.reactions) g
+        where p.id = (select id from msg where name = 'welcome') $$,
+    $$ values ('❤️', 2, true, 2), ('🌸', 1, false, 1) $$,
+    'and its reactions by emoji, as the summaries give them (hers marked)');
+select results_eq(
+    $$ select g.emoji, g.count, g.reacted_by_me from get_salon_page(tests.fx('lectrices')) p, unnest(p.reactions) g $$,
+    $$ select emoji, count, reacted_by_me from get_all_message_reactions_batch(
+           array(select id from get_salon_page(tests.fx('lectrices')))) order by message_id desc $$,
+    'the page''s reactions are the batch''s, message by message');
+select is((select count(*)::int from get_salon_page(tests.fx('lectrices'), page_size => 1)), 1, 'page_size');
+select is((select array_agg(id) from get_salon_page(tests.fx('lectrices'), (select id from msg where name = 'reply'))),
+          (select array_agg(id order by created_at desc, id desc) from chat_messages
+            where salon_id = tests.fx('lectrices') and not is_deleted and id <> (select id from msg where name = 'reply')),
+          'before_message_id: the page before it');
+select throws_ok($$ select * from get_salon_page(tests.fx('lectrices'), page_size => 101) $$, '22023', null, 'at most 100 a page');
+select throws_ok($$ select * from get_salon_page(tests.fx('lectrices'), page_size => 0) $$, '22023', null, 'at least one');
+select throws_ok($$ select * from get_salon_page(null) $$, '22023', null, 'a salon is required');
+select is_empty($$ select * from get_salon_page(tests.fx('ailleurs')) $$, 'another salon''s page is empty');
+select tests.act_as('olga');
+select is_empty($$ select * from get_salon_page(tests.fx('lectrices')) $$, 'an outsider''s page is empty');
+select tests.act_as_anon();
+select throws_ok($$ select * from get_salon_page(tests.fx('lectrices')) $$, '42501', null, 'anon has no page');
+select tests.act_as_service();
+select is((select count(*)::int from get_salon_page(tests.fx('ailleurs'))), 1, 'service_role reads any salon');
+
 select tests.act_as_admin();
 update chat_messages set is_deleted = true, deleted_at = now() where id = (select id from msg where name = 'welcome');
 select tests.act_as('claire');

@@ -46,6 +46,7 @@ async fn reading_functions_take_no_transaction_id_and_writes_say_read_only() {
         format!("select to_jsonb(get_reply_message_info({message}))"),
         format!("select get_message_reactions_summary({message})"),
         format!("select get_all_message_reactions_batch(array[{message}]::bigint[])"),
+        format!("select * from get_salon_page('{salon}')"),
         format!("select * from get_lesson_content('{lesson}')"),
         format!("select * from get_course_lessons('{course}')"),
         "select * from get_leaderboard(10)".to_string(),

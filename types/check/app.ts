@@ -53,6 +53,18 @@ export async function chatPage(salonId: string): Promise<void> {
     void mine, emoji, names
   }
 
+  // the whole screen in one call: messages, authors, replies, reactions
+  const page = await supabase.rpc('get_salon_page', { salon_id: salonId, page_size: 50 })
+  for (const m of page.data ?? []) {
+    const author: string | null = m.author_name
+    const excerpt: string | null = m.reply_excerpt
+    const hearts = (m.reactions ?? []).filter((g) => g.emoji === '❤️' && g.reacted_by_me)
+    const firstReactor: string | null | undefined = m.reactions?.[0]?.reactors?.[0]?.full_name
+    void author, excerpt, hearts, firstReactor
+  }
+  // @ts-expect-error: page_size is a number
+  await supabase.rpc('get_salon_page', { salon_id: salonId, page_size: '50' })
+
   const reply = await supabase.rpc('get_reply_message_info', { message_id: 2 })
   const author: string | null | undefined = reply.data?.author_name
   void author

@@ -2,6 +2,7 @@
 //! reply previews, reactions and their per-message summaries.
 use crate::platform::api::{require_user, require_user_or_raise, respond, ApiError, ApiResult};
 use crate::platform::error::raise;
+use crate::platform::native::{form_array, form_row, named_type};
 use crate::platform::spi::{run_kept, text_plan_slot};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
@@ -179,9 +180,7 @@ fn reply_info(message_id: Option<i64>) -> ApiResult {
         "select jsonb_build_object(
                     'id', m.id, 'salon_id', m.salon_id, 'user_id', m.user_id,
                     'author_name', p.full_name, 'author_avatar', p.avatar_url,
-                    'excerpt', case when m.is_deleted then null
-                                    when char_length(m.content) > 120 then left(m.content, 119) || '…'
-                                    else m.content end,
+                    'excerpt', aurora_private.reply_excerpt(m.content, m.is_deleted),
                     'is_deleted', m.is_deleted, 'created_at', m.created_at)
            from public.chat_messages m left join public.profiles p on p.id = m.user_id
           where m.id = $1",
@@ -368,39 +367,14 @@ unsafe impl pgrx::pgrx_sql_entity_graph::metadata::SqlTranslatable for Reactors 
     ));
 }
 
-/// `public.reactor`'s OID, looked up by name (a syscache probe; the type is recreated by
-/// upgrades, so it is not kept across calls).
-fn reactor_type() -> pg_sys::Oid {
-    unsafe {
-        pgrx::direct_function_call::<pg_sys::Oid>(pg_sys::to_regtype, &["public.reactor".into_datum()])
-            .unwrap_or_else(|| error!("aurora: type public.reactor is missing"))
-    }
-}
-
 impl IntoDatum for Reactors {
     fn into_datum(self) -> Option<pg_sys::Datum> {
-        let elem = reactor_type();
-        unsafe {
-            let tupdesc = pg_sys::lookup_rowtype_tupdesc(elem, -1);
-            let mut rows: Vec<pg_sys::Datum> = Vec::with_capacity(self.0.len());
-            for (user, name) in self.0 {
-                let mut nulls = [user.is_none(), name.is_none()];
-                let mut values = [
-                    user.into_datum().unwrap_or(pg_sys::Datum::from(0)),
-                    name.into_datum().unwrap_or(pg_sys::Datum::from(0)),
-                ];
-                let tuple = pg_sys::heap_form_tuple(tupdesc, values.as_mut_ptr(), nulls.as_mut_ptr());
-                rows.push(pg_sys::HeapTupleHeaderGetDatum((*tuple).t_data));
-            }
-            pg_sys::DecrTupleDescRefCount(tupdesc);
-            let (mut len, mut byval, mut align) = (0i16, false, 0 as core::ffi::c_char);
-            pg_sys::get_typlenbyvalalign(elem, &mut len, &mut byval, &mut align);
-            let array = pg_sys::construct_array(rows.as_mut_ptr(), rows.len() as i32, elem, len as i32, byval, align);
-            Some(pg_sys::Datum::from(array))
-        }
+        let reactor = named_type("public.reactor");
+        let rows = self.0.into_iter().map(|(user, name)| unsafe { form_row(reactor, &[user.into_datum(), name.into_datum()]) });
+        Some(unsafe { form_array(reactor, rows.collect()) })
     }
     fn type_oid() -> pg_sys::Oid {
-        unsafe { pg_sys::get_array_type(reactor_type()) }
+        unsafe { pg_sys::get_array_type(named_type("public.reactor")) }
     }
 }
 
@@ -446,13 +420,23 @@ fn summaries(ids: Vec<i64>) -> Summary {
             Some("Trop de messages demandés à la fois."),
         );
     }
-    struct Group {
-        message_id: i64,
-        emoji: String,
-        count: i32,
-        mine: bool,
-        reactors: Vec<(Option<pgrx::Uuid>, Option<String>)>,
-    }
+    TableIterator::new(
+        reaction_groups(ids, me).into_iter().map(|g| (g.message_id, g.emoji, g.count, g.mine, Reactors(g.reactors))),
+    )
+}
+
+/// The reactions of one message with one emoji, as a summary shows them.
+struct Group {
+    message_id: i64,
+    emoji: String,
+    count: i32,
+    mine: bool,
+    reactors: Vec<(Option<pgrx::Uuid>, Option<String>)>,
+}
+
+/// The summaries of messages `ids` that `me` (a member, or None for service_role) may see:
+/// by message id, and within a message by emoji in the order it was first used.
+fn reaction_groups(ids: Vec<i64>, me: Option<pgrx::Uuid>) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
     Spi::connect_mut(|client| {
         // $2: the member, or null for service_role (every salon)
@@ -495,9 +479,7 @@ fn summaries(ids: Vec<i64>) -> Summary {
             }
         }
     });
-    TableIterator::new(
-        groups.into_iter().map(|g| (g.message_id, g.emoji, g.count, g.mine, Reactors(g.reactors))),
-    )
+    groups
 }
 
 
@@ -529,6 +511,184 @@ fn get_all_message_reactions_batch(message_ids: Vec<Option<i64>>) -> TableIterat
     ),
 > {
     summaries(message_ids.into_iter().flatten().collect())
+}
+
+extension_sql!(
+    "-- A page of a salon's messages, as a chat screen shows it (get_salon_page): each message
+-- with its author, the message it replies to, and its reactions summed up by emoji.
+create type reaction_group as (emoji text, count integer, reacted_by_me boolean, reactors reactor[]);
+create type salon_page_message as (
+    id bigint, salon_id uuid, user_id uuid, content text, created_at timestamptz,
+    author_name text, author_avatar text,
+    reply_to_id bigint, reply_excerpt text, reply_author_name text,
+    reactions reaction_group[]
+);",
+    name = "chat_page_types",
+    requires = ["chat_reactor"]
+);
+
+/// One message of a page, formed as `salon_page_message` straight from its values.
+pub struct PageMessage {
+    id: i64,
+    salon_id: pgrx::Uuid,
+    user_id: Option<pgrx::Uuid>,
+    content: Option<String>,
+    created_at: Option<pgrx::datum::TimestampWithTimeZone>,
+    author_name: Option<String>,
+    author_avatar: Option<String>,
+    reply_to_id: Option<i64>,
+    reply_excerpt: Option<String>,
+    reply_author_name: Option<String>,
+    reactions: Vec<Group>,
+}
+
+unsafe impl pgrx::pgrx_sql_entity_graph::metadata::SqlTranslatable for PageMessage {
+    const TYPE_IDENT: &'static str = pgrx::pgrx_resolved_type!(PageMessage);
+    const TYPE_ORIGIN: pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin =
+        pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin::External;
+    const ARGUMENT_SQL: Result<
+        pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef,
+        pgrx::pgrx_sql_entity_graph::metadata::ArgumentError,
+    > = Err(pgrx::pgrx_sql_entity_graph::metadata::ArgumentError::NotValidAsArgument("PageMessage"));
+    const RETURN_SQL: Result<
+        pgrx::pgrx_sql_entity_graph::metadata::ReturnsRef,
+        pgrx::pgrx_sql_entity_graph::metadata::ReturnsError,
+    > = Ok(pgrx::pgrx_sql_entity_graph::metadata::ReturnsRef::One(
+        pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef::literal("salon_page_message"),
+    ));
+}
+
+impl IntoDatum for PageMessage {
+    fn into_datum(self) -> Option<pg_sys::Datum> {
+        let group_type = named_type("public.reaction_group");
+        let groups: Vec<pg_sys::Datum> = self
+            .reactions
+            .into_iter()
+            .map(|g| unsafe {
+                form_row(
+                    group_type,
+                    &[g.emoji.into_datum(), g.count.into_datum(), g.mine.into_datum(), Reactors(g.reactors).into_datum()],
+                )
+            })
+            .collect();
+        Some(unsafe {
+            form_row(
+                named_type("public.salon_page_message"),
+                &[
+                    self.id.into_datum(),
+                    self.salon_id.into_datum(),
+                    self.user_id.into_datum(),
+                    self.content.into_datum(),
+                    self.created_at.into_datum(),
+                    self.author_name.into_datum(),
+                    self.author_avatar.into_datum(),
+                    self.reply_to_id.into_datum(),
+                    self.reply_excerpt.into_datum(),
+                    self.reply_author_name.into_datum(),
+                    Some(form_array(group_type, groups)),
+                ],
+            )
+        })
+    }
+    fn type_oid() -> pg_sys::Oid {
+        named_type("public.salon_page_message")
+    }
+}
+
+unsafe impl pgrx::callconv::BoxRet for PageMessage {
+    unsafe fn box_into<'fcx>(self, fcinfo: &mut pgrx::callconv::FcInfo<'fcx>) -> pgrx::datum::Datum<'fcx> {
+        match self.into_datum() {
+            Some(datum) => unsafe { fcinfo.return_raw_datum(datum) },
+            None => fcinfo.return_null(),
+        }
+    }
+}
+
+/// A chat screen in one call: the salon's latest messages (or those before
+/// `before_message_id`), newest first, `page_size` of them (50; at most 100), each with its
+/// author, the message it replies to and its reactions by emoji (`reacted_by_me`, the first
+/// three reactors). What a member sees, as the tables' policies show it: the messages of a
+/// salon she belongs to, not deleted; any other salon's page is empty. Two kept plans, the
+/// messages and their reactions; rows formed as their types, no JSON.
+#[pg_extern(stable, security_definer, requires = ["chat_page_types"])]
+#[search_path(pg_catalog, pg_temp)]
+fn get_salon_page(
+    salon_id: Option<pgrx::Uuid>,
+    before_message_id: default!(Option<i64>, "NULL"),
+    page_size: default!(Option<i32>, "50"),
+) -> SetOfIterator<'static, PageMessage> {
+    let me = match crate::platform::caller::Caller::current() {
+        crate::platform::caller::Caller::User(u) => Some(u),
+        crate::platform::caller::Caller::Service => None,
+        crate::platform::caller::Caller::Anon => Some(require_user_or_raise()),
+    };
+    let Some(salon_id) = salon_id else {
+        raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "salon_id is required", None, Some("Salon manquant."));
+    };
+    let size = page_size.unwrap_or(50);
+    if !(1..=100).contains(&size) {
+        raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "page_size must be between 1 and 100",
+            None,
+            Some("Trop de messages demandés à la fois."),
+        );
+    }
+    let mut page: Vec<PageMessage> = Vec::with_capacity(size as usize);
+    Spi::connect_mut(|client| {
+        // $2: the member, or null for service_role (every salon)
+        let args: [DatumWithOid; 4] = [salon_id.into(), me.into(), before_message_id.into(), size.into()];
+        let t = run_kept(
+            client,
+            text_plan_slot!(),
+            "select m.id, m.user_id, m.content, m.created_at, p.full_name, p.avatar_url, m.reply_to_id,
+                    aurora_private.reply_excerpt(r.content, r.is_deleted), rp.full_name
+               from public.chat_messages m
+               left join public.profiles p on p.id = m.user_id
+               left join public.chat_messages r on r.salon_id = m.salon_id and r.id = m.reply_to_id
+               left join public.profiles rp on rp.id = r.user_id
+              where m.salon_id = $1 and not m.is_deleted
+                and ($2 is null
+                     or exists (select 1 from public.salon_members sm where sm.salon_id = $1 and sm.user_id = $2))
+                and ($3 is null
+                     or (m.created_at, m.id) < (select b.created_at, b.id from public.chat_messages b
+                                                 where b.salon_id = $1 and b.id = $3))
+              order by m.created_at desc, m.id desc
+              limit $4",
+            &args,
+        )
+        .unwrap_or_else(|e| error!("aurora: salon page: {e}"));
+        for row in t {
+            page.push(PageMessage {
+                id: row.get::<i64>(1).ok().flatten().unwrap_or_default(),
+                salon_id,
+                user_id: row.get(2).ok().flatten(),
+                content: row.get(3).ok().flatten(),
+                created_at: row.get(4).ok().flatten(),
+                author_name: row.get(5).ok().flatten(),
+                author_avatar: row.get(6).ok().flatten(),
+                reply_to_id: row.get(7).ok().flatten(),
+                reply_excerpt: row.get(8).ok().flatten(),
+                reply_author_name: row.get(9).ok().flatten(),
+                reactions: Vec::new(),
+            });
+        }
+    });
+    if !page.is_empty() {
+        // groups come by message id; the page is by time: match them by id
+        let mut groups = reaction_groups(page.iter().map(|m| m.id).collect(), me).into_iter().peekable();
+        let mut by_id: Vec<usize> = (0..page.len()).collect();
+        by_id.sort_by_key(|&i| page[i].id);
+        for i in by_id {
+            while groups.peek().is_some_and(|g| g.message_id < page[i].id) {
+                groups.next();
+            }
+            while groups.peek().is_some_and(|g| g.message_id == page[i].id) {
+                page[i].reactions.extend(groups.next());
+            }
+        }
+    }
+    SetOfIterator::new(page)
 }
 
 #[cfg(any(test, feature = "pg_test"))]

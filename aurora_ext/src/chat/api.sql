@@ -35,6 +35,16 @@ create type reply_preview as (
 -- action: added | removed | unchanged
 create type reaction_answer as (message_id bigint, emoji text, action text, reacted boolean, count integer);
 
+-- What a reply shows of the message it answers: nothing of a deleted one, 120 characters
+-- of the rest. Plain SQL, inlined where it is used (get_reply_message_info, get_salon_page).
+create function aurora_private.reply_excerpt(content text, is_deleted boolean) returns text
+language sql immutable parallel safe
+as $$
+    select case when is_deleted then null
+                when char_length(content) > 120 then left(content, 119) || '…'
+                else content end
+$$;
+
 create function delete_message(message_id bigint)
 returns deleted_message language c volatile security definer set search_path = pg_catalog, pg_temp
 as 'MODULE_PATHNAME', 'aurora_delete_message';

@@ -41,7 +41,7 @@ grant execute on function
     leave_salon(uuid), set_member_role(uuid, uuid, text), delete_message(bigint),
     get_reply_message_info(bigint), toggle_message_reaction(bigint, text),
     handle_message_reaction(bigint, text, text), get_message_reactions_summary(bigint),
-    get_all_message_reactions_batch(bigint[]), start_course(uuid), get_course_lessons(uuid),
+    get_all_message_reactions_batch(bigint[]), get_salon_page(uuid, bigint, integer), start_course(uuid), get_course_lessons(uuid),
     update_lesson_progress(uuid, integer, integer, integer), record_profile_view(uuid),
     get_leaderboard(integer), export_my_data()
     to service_role;
@@ -109,7 +109,7 @@ grant execute on function
     leave_salon(uuid), set_member_role(uuid, uuid, text),
     delete_message(bigint), get_reply_message_info(bigint), toggle_message_reaction(bigint, text),
     handle_message_reaction(bigint, text, text), get_message_reactions_summary(bigint),
-    get_all_message_reactions_batch(bigint[]),
+    get_all_message_reactions_batch(bigint[]), get_salon_page(uuid, bigint, integer),
     handle_user_signin(), handle_user_signout(), update_user_activity(), rpc_update_activity(),
     rpc_set_manual_status(text), check_inactive_users(), rpc_check_inactive_users(),
     get_lesson_content(uuid), start_course(uuid), get_course_lessons(uuid),

@@ -212,3 +212,40 @@ macro_rules! native_rpc {
         }
     };
 }
+
+/// A type of aurora's by its qualified name (`public.reactor`), looked up in the syscache:
+/// upgrades recreate types, so an OID is not kept across calls.
+pub fn named_type(name: &str) -> pg_sys::Oid {
+    unsafe { pgrx::direct_function_call::<pg_sys::Oid>(pg_sys::to_regtype, &[name.into_datum()]) }
+        .unwrap_or_else(|| error!("aurora: type {name} is missing"))
+}
+
+/// A row of composite type `typid` from its attributes' datums (`None`: null), in order.
+///
+/// # Safety
+/// Each datum is of its attribute's type.
+pub unsafe fn form_row(typid: pg_sys::Oid, attributes: &[Option<pg_sys::Datum>]) -> pg_sys::Datum {
+    unsafe {
+        let tupdesc = pg_sys::lookup_rowtype_tupdesc(typid, -1);
+        let mut nulls: Vec<bool> = attributes.iter().map(Option::is_none).collect();
+        let mut values: Vec<pg_sys::Datum> = attributes.iter().map(|a| a.unwrap_or(pg_sys::Datum::from(0))).collect();
+        debug_assert_eq!(values.len(), (*tupdesc).natts as usize);
+        let tuple = pg_sys::heap_form_tuple(tupdesc, values.as_mut_ptr(), nulls.as_mut_ptr());
+        pg_sys::DecrTupleDescRefCount(tupdesc);
+        pg_sys::HeapTupleHeaderGetDatum((*tuple).t_data)
+    }
+}
+
+/// A one-dimensional array of `elem` from its elements' datums.
+///
+/// # Safety
+/// Each datum is of type `elem`.
+pub unsafe fn form_array(elem: pg_sys::Oid, elements: Vec<pg_sys::Datum>) -> pg_sys::Datum {
+    unsafe {
+        let mut elements = elements;
+        let (mut len, mut byval, mut align) = (0i16, false, 0 as c_char);
+        pg_sys::get_typlenbyvalalign(elem, &mut len, &mut byval, &mut align);
+        let array = pg_sys::construct_array(elements.as_mut_ptr(), elements.len() as c_int, elem, len as c_int, byval, align);
+        pg_sys::Datum::from(array)
+    }
+}
