@@ -87,7 +87,8 @@ done_step
 step "workloads"
 # the floor: the same transaction as a read page, with constants instead of the two queries
 bench floor empty
-bench page aurora service_role seed
+# the page as two queries (the messages view, then the reactions batch) and as one RPC
+bench page aurora rpc service_role seed
 bench send_spread aurora seed bare
 bench send_hot aurora seed bare
 bench toggle aurora seed
@@ -198,6 +199,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     for c in $CLIENTS; do
         printf "| floor: the page's transaction with no work | %s | %s | %s | %s | | | | |\n" "$c" \
             "$(field "floor/empty/$c" 1)" "$(field "floor/empty/$c" 2)" "$(field "floor/empty/$c" 3)"
+    done
+    for c in $CLIENTS; do
+        a=$(field "page/rpc/$c" 1); s=$(field "page/seed/$c" 1); f=$(field "floor/empty/$c" 1)
+        printf "| page in one RPC (get_salon_page) | %s | %s | %s | %s | %s | %s | floor / page: %s | two queries / RPC: %s |\n" \
+            "$c" "$a" "$(field "page/rpc/$c" 2)" "$(field "page/rpc/$c" 3)" "$s" "$(ratio "$a" "$s")" \
+            "$(ratio "$f" "$a")" "$(ratio "$(field "page/aurora/$c" 1)" "$a")"
     done
     echo
     echo "| presence sweep, 100k members | aurora ms | PL/pgSQL ms | PL/pgSQL / aurora |"
