@@ -213,11 +213,35 @@ macro_rules! native_rpc {
     };
 }
 
-/// A type of aurora's by its qualified name (`public.reactor`), looked up in the syscache:
-/// upgrades recreate types, so an OID is not kept across calls.
-pub fn named_type(name: &str) -> pg_sys::Oid {
-    unsafe { pgrx::direct_function_call::<pg_sys::Oid>(pg_sys::to_regtype, &[name.into_datum()]) }
-        .unwrap_or_else(|| error!("aurora: type {name} is missing"))
+thread_local! {
+    /// Types looked up by name in this backend, until any type changes (an upgrade
+    /// recreates some): then the syscache callback below forgets them all.
+    static TYPES: std::cell::RefCell<Vec<(&'static str, pg_sys::Oid)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static TYPES_CALLBACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+unsafe extern "C-unwind" fn forget_types(_arg: pg_sys::Datum, _cache_id: i32, _hash: u32) {
+    TYPES.with(|t| t.borrow_mut().clear());
+}
+
+/// A type of aurora's by its qualified name (`public.reactor`): looked up once per backend
+/// and kept until a type changes (a page forms hundreds of rows of a few types).
+pub fn named_type(name: &'static str) -> pg_sys::Oid {
+    if let Some(oid) = TYPES.with(|t| t.borrow().iter().find(|(n, _)| *n == name).map(|(_, oid)| *oid)) {
+        return oid;
+    }
+    if !TYPES_CALLBACK.get() {
+        // SAFETY: registers a plain function for this backend's lifetime; it only clears a
+        // thread-local cache. Once per backend.
+        unsafe {
+            pg_sys::CacheRegisterSyscacheCallback(pg_sys::SysCacheIdentifier::TYPEOID as i32, Some(forget_types), pg_sys::Datum::from(0));
+        }
+        TYPES_CALLBACK.set(true);
+    }
+    let oid = unsafe { pgrx::direct_function_call::<pg_sys::Oid>(pg_sys::to_regtype, &[name.into_datum()]) }
+        .unwrap_or_else(|| error!("aurora: type {name} is missing"));
+    TYPES.with(|t| t.borrow_mut().push((name, oid)));
+    oid
 }
 
 /// A row of composite type `typid` from its attributes' datums (`None`: null), in order.
