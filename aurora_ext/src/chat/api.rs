@@ -350,22 +350,7 @@ create type reactor as (user_id uuid, full_name text);",
 /// The first reactors of an emoji, returned as `reactor[]` (above): each a row formed
 /// straight from its two values, the array made once per group; no JSON is built.
 pub struct Reactors(Vec<(Option<pgrx::Uuid>, Option<String>)>);
-
-unsafe impl pgrx::pgrx_sql_entity_graph::metadata::SqlTranslatable for Reactors {
-    const TYPE_IDENT: &'static str = pgrx::pgrx_resolved_type!(Reactors);
-    const TYPE_ORIGIN: pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin =
-        pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin::External;
-    const ARGUMENT_SQL: Result<
-        pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef,
-        pgrx::pgrx_sql_entity_graph::metadata::ArgumentError,
-    > = Err(pgrx::pgrx_sql_entity_graph::metadata::ArgumentError::NotValidAsArgument("Reactors"));
-    const RETURN_SQL: Result<
-        pgrx::pgrx_sql_entity_graph::metadata::ReturnsRef,
-        pgrx::pgrx_sql_entity_graph::metadata::ReturnsError,
-    > = Ok(pgrx::pgrx_sql_entity_graph::metadata::ReturnsRef::One(
-        pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef::literal("reactor[]"),
-    ));
-}
+crate::returned_as!(Reactors, "reactor[]");
 
 impl IntoDatum for Reactors {
     fn into_datum(self) -> Option<pg_sys::Datum> {
@@ -375,15 +360,6 @@ impl IntoDatum for Reactors {
     }
     fn type_oid() -> pg_sys::Oid {
         unsafe { pg_sys::get_array_type(named_type("public.reactor")) }
-    }
-}
-
-unsafe impl pgrx::callconv::BoxRet for Reactors {
-    unsafe fn box_into<'fcx>(self, fcinfo: &mut pgrx::callconv::FcInfo<'fcx>) -> pgrx::datum::Datum<'fcx> {
-        match self.into_datum() {
-            Some(datum) => unsafe { fcinfo.return_raw_datum(datum) },
-            None => fcinfo.return_null(),
-        }
     }
 }
 
@@ -482,7 +458,6 @@ fn reaction_groups(ids: Vec<i64>, me: Option<pgrx::Uuid>) -> Vec<Group> {
     groups
 }
 
-
 #[pg_extern(stable, security_definer, requires = ["chat_reactor"])]
 #[search_path(pg_catalog, pg_temp)]
 fn get_message_reactions_summary(message_id: i64) -> TableIterator<
@@ -541,22 +516,7 @@ pub struct PageMessage {
     reply_author_name: Option<String>,
     reactions: Vec<Group>,
 }
-
-unsafe impl pgrx::pgrx_sql_entity_graph::metadata::SqlTranslatable for PageMessage {
-    const TYPE_IDENT: &'static str = pgrx::pgrx_resolved_type!(PageMessage);
-    const TYPE_ORIGIN: pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin =
-        pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin::External;
-    const ARGUMENT_SQL: Result<
-        pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef,
-        pgrx::pgrx_sql_entity_graph::metadata::ArgumentError,
-    > = Err(pgrx::pgrx_sql_entity_graph::metadata::ArgumentError::NotValidAsArgument("PageMessage"));
-    const RETURN_SQL: Result<
-        pgrx::pgrx_sql_entity_graph::metadata::ReturnsRef,
-        pgrx::pgrx_sql_entity_graph::metadata::ReturnsError,
-    > = Ok(pgrx::pgrx_sql_entity_graph::metadata::ReturnsRef::One(
-        pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef::literal("salon_page_message"),
-    ));
-}
+crate::returned_as!(PageMessage, "salon_page_message");
 
 impl IntoDatum for PageMessage {
     fn into_datum(self) -> Option<pg_sys::Datum> {
@@ -592,15 +552,6 @@ impl IntoDatum for PageMessage {
     }
     fn type_oid() -> pg_sys::Oid {
         named_type("public.salon_page_message")
-    }
-}
-
-unsafe impl pgrx::callconv::BoxRet for PageMessage {
-    unsafe fn box_into<'fcx>(self, fcinfo: &mut pgrx::callconv::FcInfo<'fcx>) -> pgrx::datum::Datum<'fcx> {
-        match self.into_datum() {
-            Some(datum) => unsafe { fcinfo.return_raw_datum(datum) },
-            None => fcinfo.return_null(),
-        }
     }
 }
 

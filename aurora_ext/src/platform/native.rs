@@ -273,3 +273,35 @@ pub unsafe fn form_array(elem: pg_sys::Oid, elements: Vec<pg_sys::Datum>) -> pg_
         pg_sys::Datum::from(array)
     }
 }
+
+/// A Rust type returned as one of aurora's SQL types (`$sql`, e.g. `"reactor[]"`): its SQL
+/// for the generated schema, and its return through its IntoDatum. The type must exist
+/// before the functions that return it (`requires` on them).
+#[macro_export]
+macro_rules! returned_as {
+    ($ty:ident, $sql:literal) => {
+        unsafe impl ::pgrx::pgrx_sql_entity_graph::metadata::SqlTranslatable for $ty {
+            const TYPE_IDENT: &'static str = ::pgrx::pgrx_resolved_type!($ty);
+            const TYPE_ORIGIN: ::pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin =
+                ::pgrx::pgrx_sql_entity_graph::metadata::TypeOrigin::External;
+            const ARGUMENT_SQL: Result<
+                ::pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef,
+                ::pgrx::pgrx_sql_entity_graph::metadata::ArgumentError,
+            > = Err(::pgrx::pgrx_sql_entity_graph::metadata::ArgumentError::NotValidAsArgument(stringify!($ty)));
+            const RETURN_SQL: Result<
+                ::pgrx::pgrx_sql_entity_graph::metadata::ReturnsRef,
+                ::pgrx::pgrx_sql_entity_graph::metadata::ReturnsError,
+            > = Ok(::pgrx::pgrx_sql_entity_graph::metadata::ReturnsRef::One(
+                ::pgrx::pgrx_sql_entity_graph::metadata::SqlMappingRef::literal($sql),
+            ));
+        }
+        unsafe impl ::pgrx::callconv::BoxRet for $ty {
+            unsafe fn box_into<'fcx>(self, fcinfo: &mut ::pgrx::callconv::FcInfo<'fcx>) -> ::pgrx::datum::Datum<'fcx> {
+                match ::pgrx::IntoDatum::into_datum(self) {
+                    Some(datum) => unsafe { fcinfo.return_raw_datum(datum) },
+                    None => fcinfo.return_null(),
+                }
+            }
+        }
+    };
+}
