@@ -10,6 +10,9 @@ select tests.share_tap_state();
 select tests.act_as_anon();
 select throws_ok('select full_name from profiles', '42501', null, 'anon cannot read profiles');
 select throws_ok('select * from my_profile()', '42501', null, 'anon cannot call my_profile()');
+select throws_ok('select * from member_accounts', '42501', null, 'anon reads no account');
+select throws_ok('select * from my_account', '42501', null, 'nor my_account');
+select throws_ok($$ update member_accounts set bio = 'x' $$, '42501', null, 'nor writes one');
 
 select tests.act_as('claire');
 select is((select full_name from profiles where id = tests.fx('ines')), 'Ines',
