@@ -2026,3 +2026,19 @@ revoke all on function aurora_private.reply_excerpt(text, boolean), get_salon_pa
     from public, anon, authenticated;
 grant execute on function aurora_private.reply_excerpt(text, boolean) to service_role;
 grant execute on function get_salon_page(uuid, bigint, integer) to authenticated, service_role;
+
+-- my_account refuses writes with 42501 (PostgREST 403) rather than 55000 (500).
+create function aurora_private.my_account_read_only() returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    raise exception 'my_account is read-only: write profiles or member_accounts'
+        using errcode = 'insufficient_privilege',
+              hint = 'Modifiez votre nom dans profiles, le reste dans member_accounts.';
+end
+$$;
+create trigger my_account_read_only instead of insert or update or delete on my_account
+    for each row execute function aurora_private.my_account_read_only();
+revoke all on function aurora_private.my_account_read_only() from public, anon, authenticated;
+grant execute on function aurora_private.my_account_read_only() to service_role;

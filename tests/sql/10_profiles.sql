@@ -62,7 +62,9 @@ select throws_ok($$ update profiles set full_name = repeat('x', 121) where id = 
 select throws_ok($$ update member_accounts set bio = repeat('x', 2001) where id = tests.fx('claire') $$,
                  '23514', null, 'overlong bio is refused');
 select throws_ok($$ update my_account set bio = 'x' where id = tests.fx('claire') $$,
-                 '55000', null, 'my_account is read-only (a join: edits go to profiles and member_accounts)');
+                 '42501', null, 'my_account is read-only (a join: edits go to profiles and member_accounts)');
+select throws_ok($$ delete from my_account $$, '42501', null, '… nor deleted from');
+select throws_ok($$ insert into my_account (id) values (tests.fx('claire')) $$, '42501', null, '… nor inserted into');
 select throws_ok($$ insert into profiles (id) values (gen_random_uuid()) $$, '42501', null,
                  'profiles are not inserted by clients');
 select throws_ok($$ insert into member_accounts (id) values (tests.fx('claire')) $$, '42501', null,

@@ -23,6 +23,8 @@ select is(user_is_salon_member(tests.fx('lectrices'), tests.fx('ines')), true, '
 select ok(fold_salon_counters() >= 1, 'service_role folds counters');
 select is((select message_count from salons where id = tests.fx('lectrices')), 1, 'folded into the salon row');
 select is((select member_count::int from salons_with_details where id = tests.fx('lectrices')), 1, 'exact after folding');
+select throws_ok($$ update my_account set bio = 'x' where id = tests.fx('claire') $$, '42501', null,
+                 'my_account is read-only for service_role too (it writes the tables)');
 select throws_ok($$ update member_accounts set subscription_type = 'gold' where id = tests.fx('claire') $$,
                  '22P02', null, 'subscription type is a closed set (an enum) even for service_role');
 

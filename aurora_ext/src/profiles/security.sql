@@ -44,6 +44,23 @@ select p.*, a.email, a.bio, a.city, a.interests, a.cover_url, a.current_salon_id
        a.salons_joined, a.updated_at as account_updated_at
   from profiles p join member_accounts a on a.id = p.id;
 
+-- my_account is read-only. A member holds no write on it, so a write is refused with 42501
+-- (PostgREST: 403), as on any table she may not write; without this trigger PostgreSQL
+-- would refuse it earlier as a view it cannot update (55000, which PostgREST answers 500).
+-- The back office, which may write the view, is refused the same way.
+create function aurora_private.my_account_read_only() returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    raise exception 'my_account is read-only: write profiles or member_accounts'
+        using errcode = 'insufficient_privilege',
+              hint = 'Modifiez votre nom dans profiles, le reste dans member_accounts.';
+end
+$$;
+create trigger my_account_read_only instead of insert or update or delete on my_account
+    for each row execute function aurora_private.my_account_read_only();
+
 -- The caller's profile and account: one row, which PostgREST answers as an object (null
 -- fields without a profile).
 create function my_profile() returns my_account
