@@ -1245,6 +1245,82 @@ export type Database = {
           trial_ends_at: string | null
           updated_at: string | null
         }
+        Insert: {
+          account_updated_at?: string | null
+          auto_offline_after?: number | null
+          avatar_url?: string | null
+          bio?: string | null
+          city?: string | null
+          conversion_triggers?: Json | null
+          cover_url?: string | null
+          created_at?: string | null
+          current_salon_id?: string | null
+          daily_chat_count?: number | null
+          daily_profile_views?: number | null
+          email?: string | null
+          full_name?: string | null
+          id?: string | null
+          interests?: string[] | null
+          is_manual_status?: boolean | null
+          last_activity?: string | null
+          last_activity_reset?: string | null
+          onboarding_answers?: Json | null
+          onboarding_completed?: boolean | null
+          presence_expires_at?: string | null
+          presence_status?:
+            | Database["public"]["Enums"]["presence_status"]
+            | null
+          salons_created?: number | null
+          salons_joined?: number | null
+          status?: Database["public"]["Enums"]["presence_status"] | null
+          status_updated_at?: string | null
+          stripe_customer_id?: string | null
+          stripe_session_id?: string | null
+          subscription_started_at?: string | null
+          subscription_type?:
+            | Database["public"]["Enums"]["subscription_type"]
+            | null
+          trial_ends_at?: string | null
+          updated_at?: string | null
+        }
+        Update: {
+          account_updated_at?: string | null
+          auto_offline_after?: number | null
+          avatar_url?: string | null
+          bio?: string | null
+          city?: string | null
+          conversion_triggers?: Json | null
+          cover_url?: string | null
+          created_at?: string | null
+          current_salon_id?: string | null
+          daily_chat_count?: number | null
+          daily_profile_views?: number | null
+          email?: string | null
+          full_name?: string | null
+          id?: string | null
+          interests?: string[] | null
+          is_manual_status?: boolean | null
+          last_activity?: string | null
+          last_activity_reset?: string | null
+          onboarding_answers?: Json | null
+          onboarding_completed?: boolean | null
+          presence_expires_at?: string | null
+          presence_status?:
+            | Database["public"]["Enums"]["presence_status"]
+            | null
+          salons_created?: number | null
+          salons_joined?: number | null
+          status?: Database["public"]["Enums"]["presence_status"] | null
+          status_updated_at?: string | null
+          stripe_customer_id?: string | null
+          stripe_session_id?: string | null
+          subscription_started_at?: string | null
+          subscription_type?:
+            | Database["public"]["Enums"]["subscription_type"]
+            | null
+          trial_ends_at?: string | null
+          updated_at?: string | null
+        }
         Relationships: [
           {
             foreignKeyName: "member_accounts_current_salon_id_fkey"
