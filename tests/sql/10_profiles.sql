@@ -102,6 +102,12 @@ select tests.act_as('claire');
 select is(to_jsonb(ensure_profile())->>'email', 'claire@example.fr', 'ensure_profile() creates a missing profile');
 select is(to_jsonb(ensure_profile())->>'email', 'claire@example.fr', 'and is idempotent');
 select is((select count(*)::int from user_stats), 1, 'with its stats row');
+select tests.act_as_admin();
+delete from member_accounts where id = tests.fx('claire');
+select tests.act_as('claire');
+select is(to_jsonb(ensure_profile())->>'email', 'claire@example.fr',
+          'ensure_profile() also makes a missing account (a profile written with triggers off)');
+select is((select count(*)::int from member_accounts), 1, '… her own, once');
 select tests.act_as_anon();
 select throws_ok('select to_jsonb(ensure_profile())', '42501', null, 'anon has no profile to ensure');
 

@@ -171,6 +171,8 @@ select is((select array_agg(id) from get_salon_page(tests.fx('lectrices'), (sele
           (select array_agg(id order by created_at desc, id desc) from chat_messages
             where salon_id = tests.fx('lectrices') and not is_deleted and id <> (select id from msg where name = 'reply')),
           'before_message_id: the page before it');
+select is_empty(format('select * from get_salon_page(%L, %s)', tests.fx('lectrices'), (select id from msg where name = 'elsewhere')),
+                'a message of another salon as before_message_id gives an empty page (no other salon''s position leaks)');
 select throws_ok($$ select * from get_salon_page(tests.fx('lectrices'), page_size => 101) $$, '22023', null, 'at most 100 a page');
 select throws_ok($$ select * from get_salon_page(tests.fx('lectrices'), page_size => 0) $$, '22023', null, 'at least one');
 select throws_ok($$ select * from get_salon_page(null) $$, '22023', null, 'a salon is required');

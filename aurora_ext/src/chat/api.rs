@@ -383,11 +383,7 @@ type Summary = TableIterator<
 /// here: no per-group JSON aggregate built in SQL only to be cut to three and parsed back.
 fn summaries(ids: Vec<i64>) -> Summary {
     // a member, or service_role (who reacted as nobody)
-    let me = match crate::platform::caller::Caller::current() {
-        crate::platform::caller::Caller::User(u) => Some(u),
-        crate::platform::caller::Caller::Service => None,
-        crate::platform::caller::Caller::Anon => Some(require_user_or_raise()),
-    };
+    let me = reader();
     if ids.len() > 500 {
         raise(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
@@ -399,6 +395,16 @@ fn summaries(ids: Vec<i64>) -> Summary {
     TableIterator::new(
         reaction_groups(ids, me).into_iter().map(|g| (g.message_id, g.emoji, g.count, g.mine, Reactors(g.reactors))),
     )
+}
+
+/// Who reads messages and reactions: a member (Some), or service_role (None: every salon,
+/// reacted as nobody). Anon is refused (42501).
+fn reader() -> Option<pgrx::Uuid> {
+    match crate::platform::caller::Caller::current() {
+        crate::platform::caller::Caller::User(u) => Some(u),
+        crate::platform::caller::Caller::Service => None,
+        crate::platform::caller::Caller::Anon => Some(require_user_or_raise()),
+    }
 }
 
 /// The reactions of one message with one emoji, as a summary shows them.
@@ -568,11 +574,7 @@ fn get_salon_page(
     before_message_id: default!(Option<i64>, "NULL"),
     page_size: default!(Option<i32>, "50"),
 ) -> SetOfIterator<'static, PageMessage> {
-    let me = match crate::platform::caller::Caller::current() {
-        crate::platform::caller::Caller::User(u) => Some(u),
-        crate::platform::caller::Caller::Service => None,
-        crate::platform::caller::Caller::Anon => Some(require_user_or_raise()),
-    };
+    let me = reader();
     let Some(salon_id) = salon_id else {
         raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "salon_id is required", None, Some("Salon manquant."));
     };

@@ -251,9 +251,14 @@ pub fn named_type(name: &'static str) -> pg_sys::Oid {
 pub unsafe fn form_row(typid: pg_sys::Oid, attributes: &[Option<pg_sys::Datum>]) -> pg_sys::Datum {
     unsafe {
         let tupdesc = pg_sys::lookup_rowtype_tupdesc(typid, -1);
+        let natts = (*tupdesc).natts as usize;
+        if natts != attributes.len() {
+            // a type that is not the one this library was built for: never form it
+            pg_sys::DecrTupleDescRefCount(tupdesc);
+            error!("aurora: type {typid:?} has {natts} attributes, this library forms {}", attributes.len());
+        }
         let mut nulls: Vec<bool> = attributes.iter().map(Option::is_none).collect();
         let mut values: Vec<pg_sys::Datum> = attributes.iter().map(|a| a.unwrap_or(pg_sys::Datum::from(0))).collect();
-        debug_assert_eq!(values.len(), (*tupdesc).natts as usize);
         let tuple = pg_sys::heap_form_tuple(tupdesc, values.as_mut_ptr(), nulls.as_mut_ptr());
         pg_sys::DecrTupleDescRefCount(tupdesc);
         pg_sys::HeapTupleHeaderGetDatum((*tuple).t_data)

@@ -156,8 +156,11 @@ fn ensure_profile() -> pgrx::JsonB {
                  on conflict (id) do nothing
                  returning id
               ), a as (
+                 -- her account too, also when only it is missing (a profile written with
+                 -- triggers off, as a replica-role restore does)
                  insert into public.member_accounts (id, email)
-                 select p.id, u.email from p join u on u.id = p.id
+                 select id, email from u
+                 on conflict (id) do nothing
               )
          insert into public.user_stats (user_id) select id from u on conflict (user_id) do nothing",
         &[me.into()],
