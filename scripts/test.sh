@@ -44,6 +44,8 @@ step "adoption of a legacy Aurora50 database"; tier adopt bash "$AURORA_ROOT/tes
 
 step "dump and restore"; tier dump bash "$AURORA_ROOT/tests/dump_restore.sh"; done_step
 
+step "the benchmark's equal-work baseline does what aurora does"; tier equal bash "$AURORA_ROOT/tests/equal_work.sh"; done_step
+
 step "the supabase-js contract: generated types, tsc, docs"; tier types bash "$AURORA_ROOT/tests/types.sh"; done_step
 
 step "Stripe signatures against Stripe's official library"; tier stripe bash "$AURORA_ROOT/tests/stripe_crosscheck.sh"; done_step
@@ -61,9 +63,10 @@ n_pgtap=$(grep -oE 'Tests=[0-9]+' "$LOGS/pgtap" | tail -1 | cut -d= -f2)
 n_upgrade=$(grep -oE '^upgrade: [0-9]+ passed' "$LOGS/upgrade" | awk '{print $2}')
 n_adopt=$(grep -oE '^adoption: [0-9]+ passed' "$LOGS/adopt" | awk '{print $2}')
 n_dump=$(grep -oE '^dump/restore: [0-9]+ passed' "$LOGS/dump" | awk '{print $2}')
+n_equal=$(grep -oE '^equal-work: [0-9]+ passed' "$LOGS/equal" | awk '{print $2}')
 n_rust=$(cargo_passed "$LOGS/rust")
 n_types=$(grep -oE '^types: [0-9]+ passed' "$LOGS/types" | awk '{print $2}')
 n_package=$(grep -oE '^packages: [0-9]+ passed' "$LOGS/package" | awk '{print $2}')
 n_stripe=$(grep -oE 'stripe cross-check .*: [0-9]+ passed' "$LOGS/stripe" | grep -oE '[0-9]+ passed' | awk '{print $1}')
-echo "=== all tiers passed in $((SECONDS - T0))s: pg_test ${n_pg_test}, pgTAP ${n_pgtap}, upgrade ${n_upgrade}, adoption ${n_adopt}, dump/restore ${n_dump}, types ${n_types}, Stripe ${n_stripe}, Rust ${n_rust}, packages ${n_package}"
-echo "total: $((n_pg_test + n_pgtap + n_upgrade + n_adopt + n_dump + n_types + n_stripe + n_rust + n_package)) passed, 0 failed"
+echo "=== all tiers passed in $((SECONDS - T0))s: pg_test ${n_pg_test}, pgTAP ${n_pgtap}, upgrade ${n_upgrade}, adoption ${n_adopt}, dump/restore ${n_dump}, equal-work ${n_equal}, types ${n_types}, Stripe ${n_stripe}, Rust ${n_rust}, packages ${n_package}"
+echo "total: $((n_pg_test + n_pgtap + n_upgrade + n_adopt + n_dump + n_equal + n_types + n_stripe + n_rust + n_package)) passed, 0 failed"
