@@ -2042,3 +2042,14 @@ create trigger my_account_read_only instead of insert or update or delete on my_
     for each row execute function aurora_private.my_account_read_only();
 revoke all on function aurora_private.my_account_read_only() from public, anon, authenticated;
 grant execute on function aurora_private.my_account_read_only() to service_role;
+
+-- Who is calling, without a statement (platform/caller.rs): each backend keeps a copy of the
+-- erased ids, read again whenever the table changes; every write to it says so.
+CREATE FUNCTION "erasures_changed"()
+	RETURNS TRIGGER
+	LANGUAGE c
+	AS 'MODULE_PATHNAME', 'erasures_changed_wrapper';
+create trigger erasures_changed after insert or update or delete or truncate on aurora_private.erasures
+    for each statement execute function erasures_changed();
+revoke all on function erasures_changed() from public, anon, authenticated;
+grant execute on function erasures_changed() to service_role;

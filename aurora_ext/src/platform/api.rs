@@ -87,8 +87,6 @@ pub fn require_user_or_raise() -> pgrx::Uuid {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub freemium_daily_profile_views: i32,
-    pub freemium_salons_created: i32,
-    pub freemium_salons_joined: i32,
     pub invitation_days: i32,
 }
 
@@ -98,8 +96,6 @@ pub fn settings() -> Settings {
     let get = |k: &str| v.get(k).and_then(Value::as_i64).unwrap_or_else(|| error!("aurora: setting {k} missing")) as i32;
     Settings {
         freemium_daily_profile_views: get("freemium_daily_profile_views"),
-        freemium_salons_created: get("freemium_salons_created"),
-        freemium_salons_joined: get("freemium_salons_joined"),
         invitation_days: get("invitation_days"),
     }
 }
