@@ -26,21 +26,39 @@ psql_admin -d "$DB" -c "update aurora_settings set freemium_daily_messages = 100
 /usr/bin/time -f "  loaded in %es" psql -X -q -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -d "$DB" -f "$AURORA_ROOT/bench/data.sql"
 done_step
 
-# one pgbench run: prints "tps p50_ms p99_ms"
+# Backend CPU: the postmaster's reaped children's user + system time (/proc/<pid>/stat,
+# fields 16-17): every backend of a run is reaped when pgbench disconnects, so the difference
+# across a run is the CPU its backends used (plus any autovacuum worker that ended meanwhile).
+POSTMASTER_PID=$(head -1 "$(psql_admin -d postgres -Atc "show data_directory")/postmaster.pid")
+CLK_TCK=$(getconf CLK_TCK)
+children_cpu_ticks() { awk '{print $16 + $17}' "/proc/$POSTMASTER_PID/stat"; }
+wait_backends_gone() {
+    for _ in $(seq 1 100); do
+        [ "$(psql_admin -d "$DB" -Atc "select count(*) from pg_stat_activity where application_name = 'pgbench'")" = 0 ] && return
+        sleep 0.05
+    done
+}
+
+# one pgbench run: prints "tps p50_ms p99_ms cpu_us_per_transaction"
 run() {
     local script="$1" clients="$2" threads=$(( $2 < 2 ? 1 : 2 ))
     local dir="$WORK/run.$RANDOM"
     mkdir -p "$dir"
-    local tps
+    local tps txs cpu0 cpu1
+    wait_backends_gone
+    cpu0=$(children_cpu_ticks)
     tps=$( (cd "$dir" && pgbench -n -M prepared -c "$clients" -j "$threads" -T "$SECONDS_PER_RUN" --log \
               -h "$AURORA_PGHOST" -p "$AURORA_PGPORT" -U postgres -f "$AURORA_ROOT/bench/workloads/$script" "$DB" 2>&1) \
            | tee "$dir/out" | awk '/^tps = /{print $3; exit}')
+    wait_backends_gone
+    cpu1=$(children_cpu_ticks)
     if [ -z "$tps" ]; then
-        echo "pgbench failed for $script:" >&2; tail -5 "$dir/out" >&2; echo "0 0 0"; return
+        echo "pgbench failed for $script:" >&2; tail -5 "$dir/out" >&2; echo "0 0 0 0"; return
     fi
-    cat "$dir"/pgbench_log.* | awk '{print $3}' | sort -n | awk -v tps="$tps" '
+    txs=$(awk '/^number of transactions actually processed: /{print $6; exit}' "$dir/out")
+    cat "$dir"/pgbench_log.* | awk '{print $3}' | sort -n | awk -v tps="$tps" -v ticks=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v n="$txs" '
         {a[NR] = $1} END {p50 = a[int(NR * 0.50) + 1]; p99 = a[int(NR * 0.99) + 1];
-                          printf "%.0f %.2f %.2f\n", tps, p50 / 1000, p99 / 1000}'
+                          printf "%.0f %.2f %.2f %.1f\n", tps, p50 / 1000, p99 / 1000, (n > 0 ? ticks * 1e6 / hz / n : 0)}'
 }
 
 declare -A R
@@ -49,7 +67,7 @@ bench() { # name script-suffixes...
     for c in $CLIENTS; do
         for impl in "$@"; do
             R["$name/$impl/$c"]="$(run "${name}_${impl}.sql" "$c")"
-            echo "  $name $impl c=$c: ${R[$name/$impl/$c]} (tps p50 p99)"
+            echo "  $name $impl c=$c: ${R[$name/$impl/$c]} (tps p50 p99 cpu_us/tx)"
         done
     done
 }
@@ -77,9 +95,11 @@ done
 explain_page explain_page_100k.txt
 done_step
 
-step "messages to 1M, baselines reloaded"
+step "messages to 1M, baselines reloaded, the equal-work baseline"
 psql_admin -d "$DB" -v first=100001 -v last=1000000 -f "$AURORA_ROOT/bench/messages.sql"
 psql_admin -d "$DB" -f "$AURORA_ROOT/bench/baseline.sql"
+psql_admin -d "$DB" -f "$AURORA_ROOT/bench/equal_work.sql"
+psql_admin -d "$DB" -c "vacuum analyze"
 psql_admin -d "$DB" -Atc "select 'messages ' || count(*) from chat_messages" -c "select 'reactions ' || count(*) from message_reactions"
 explain_page explain_page_1m.txt
 done_step
@@ -89,12 +109,12 @@ step "workloads"
 bench floor empty
 # the page as two queries (the messages view, then the reactions batch) and as one RPC
 bench page aurora rpc service_role seed
-bench send_spread aurora seed bare
-bench send_hot aurora seed bare
-bench toggle aurora seed
-bench join_leave aurora seed
+bench send_spread aurora eq seed bare
+bench send_hot aurora eq seed bare
+bench toggle aurora eq seed
+bench join_leave aurora eq seed
 bench heartbeat aurora seed
-bench progress aurora seed
+bench progress aurora eq seed
 done_step
 
 step "presence sweep at 100k members"
@@ -175,9 +195,30 @@ wait "$EDGE_PID" 2>/dev/null || true
 done_step
 
 # the report --------------------------------------------------------------------------------
-field() { echo "${R[$1]:-0 0 0}" | awk -v f="$2" '{print $f}'; }
+field() { echo "${R[$1]:-0 0 0 0}" | awk -v f="$2" '{print $f}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "—" }'; }
 {
+    echo "Against the equal-work PL/pgSQL baseline (bench/equal_work.sql: the same writes, checks and"
+    echo "answers, kept in step by tests/equal_work.sh). CPU: backend user + system time per transaction;"
+    echo "per call: minus the floor's (the same transaction with no call)."
+    echo
+    echo "| workload | clients | aurora tx/s | equal-work tx/s | throughput aurora / eq | aurora CPU µs/tx | eq CPU µs/tx | CPU per call aurora / eq |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for w in send_spread send_hot toggle join_leave progress; do
+        for c in $CLIENTS; do
+            a=$(field "$w/aurora/$c" 1); e=$(field "$w/eq/$c" 1)
+            ac=$(field "$w/aurora/$c" 4); ec=$(field "$w/eq/$c" 4); fc=$(field "floor/empty/$c" 4)
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n" "$w" "$c" "$a" "$e" "$(ratio "$a" "$e")" "$ac" "$ec" \
+                "$(awk -v a="$ac" -v e="$ec" -v f="$fc" 'BEGIN { if (e - f > 0) printf "%.2f", (a - f) / (e - f); else print "—" }')"
+        done
+    done
+    for c in $CLIENTS; do
+        printf "| floor (no call) | %s | %s | | | %s | | |\n" "$c" "$(field "floor/empty/$c" 1)" "$(field "floor/empty/$c" 4)"
+    done
+    echo
+    echo "Against the seed's PL/pgSQL (bench/baseline.sql: less work — no history, points, badges, activity,"
+    echo "shards, rate limits or foreign keys) and the bare insert:"
+    echo
     echo "| workload | clients | aurora tx/s | p50 ms | p99 ms | PL/pgSQL tx/s | aurora / PL/pgSQL | bare tx/s | aurora / bare |"
     echo "|---|---|---|---|---|---|---|---|---|"
     for w in send_spread send_hot toggle page join_leave heartbeat progress; do
@@ -223,7 +264,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     echo
     echo "Edge peak RSS $((EDGE_RSS_KB / 1024)) MB. Outbox: 10,000 emails queued → delivered to a local fake Brevo in ${OUTBOX_S} s."
     echo
-    echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r); PostgreSQL $(psql_admin -d "$DB" -Atc 'show server_version');"
+    echo "Machine: $(lscpu | awk -F: '/Model name/{gsub(/^ +/, "", $2); print $2; exit}'), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r); PostgreSQL $(psql_admin -d "$DB" -Atc 'show server_version');"
     echo "pgbench -M prepared, ${SECONDS_PER_RUN}s per run; $(date -u +%Y-%m-%dT%H:%MZ). EXPLAINs in bench/results/."
 } | tee "$OUT/latest.md"
 echo "=== bench done in $((SECONDS - T0))s"
