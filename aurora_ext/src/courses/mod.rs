@@ -3,6 +3,7 @@
 use crate::gamification::{add_points, award_badge, record_activity, record_study, COURSE_POINTS, LESSON_POINTS};
 use crate::platform::api::{require_user, require_user_or_raise, respond, ApiError, ApiResult};
 use crate::platform::caller::Caller;
+use crate::platform::native::{form_row, named_type, Row};
 use crate::platform::spi::{run_kept, text_plan_slot};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
@@ -252,18 +253,41 @@ fn credited_watch_time(claimed: i32, previous: Option<(i32, i64)>, duration_minu
 
 /// Her progress row on the lesson, locked (a CTE cannot: FOR UPDATE skips a row the same
 /// statement upserts), with the completion threshold and the lesson's duration.
-fn progress_before(me: pgrx::Uuid, lesson: pgrx::Uuid) -> Value {
-    crate::platform::spi::json_one!(
-        "select jsonb_build_object('threshold', st.lesson_completion_threshold,
-                                   'status', p.status, 'watch', p.watch_time_seconds,
-                                   'since_last_report', extract(epoch from now() - p.updated_at)::int,
-                                   'duration_minutes', (select l.duration_minutes from public.lessons l where l.id = $2))
-           from public.aurora_settings st
-           left join lateral (select status, watch_time_seconds, updated_at from public.user_lesson_progress
-                               where user_id = $1 and lesson_id = $2 for update) p on true",
-        &[me.into(), lesson.into()],
-    )
-    .unwrap_or_else(|| error!("aurora: aurora_settings has no row"))
+struct Before {
+    threshold: i32,
+    duration_minutes: Option<i32>,
+    /// her row, if she has one: (completed, watch time, seconds since her last report)
+    row: Option<(bool, i32, i64)>,
+}
+
+fn progress_before(me: pgrx::Uuid, lesson: pgrx::Uuid) -> Before {
+    Spi::connect_mut(|client| {
+        let args: [DatumWithOid; 2] = [me.into(), lesson.into()];
+        let t = run_kept(
+            client,
+            text_plan_slot!(),
+            "select st.lesson_completion_threshold,
+                    (select l.duration_minutes from public.lessons l where l.id = $2),
+                    p.status = 'completed', p.watch_time_seconds, extract(epoch from now() - p.updated_at)::int
+               from public.aurora_settings st
+               left join lateral (select status, watch_time_seconds, updated_at from public.user_lesson_progress
+                                   where user_id = $1 and lesson_id = $2 for update) p on true",
+            &args,
+        )
+        .unwrap_or_else(|e| error!("aurora: progress: {e}"));
+        if t.is_empty() {
+            error!("aurora: aurora_settings has no row");
+        }
+        let r = t.first();
+        let completed = r.get::<bool>(3).ok().flatten();
+        Before {
+            threshold: r.get::<i32>(1).ok().flatten().unwrap_or(100),
+            duration_minutes: r.get::<i32>(2).ok().flatten(),
+            row: completed.map(|c| {
+                (c, r.get::<i32>(4).ok().flatten().unwrap_or(0), i64::from(r.get::<i32>(5).ok().flatten().unwrap_or(0)))
+            }),
+        }
+    })
 }
 
 fn progress(
@@ -271,7 +295,7 @@ fn progress(
     position: Option<i32>,
     watch_time: Option<i32>,
     completion: Option<i32>,
-) -> ApiResult {
+) -> Result<Row, ApiError> {
     let me = require_user()?;
     let lesson = lesson.ok_or_else(|| ApiError::Invalid("lesson_id is required".into(), "Leçon manquante."))?;
     let position = position.unwrap_or(0);
@@ -291,7 +315,7 @@ fn progress(
     // (member, lesson) and read again, in a new statement that sees what the previous turn
     // committed. Only a first report pays the extra statement.
     let mut before = progress_before(me, lesson);
-    if before["status"].is_null() {
+    if before.row.is_none() {
         crate::platform::spi::exec!(
             "select pg_advisory_xact_lock(hashtext($1::text), hashtext($2::text))",
             &[me.into(), lesson.into()],
@@ -299,64 +323,84 @@ fn progress(
         .unwrap_or_else(|e| error!("aurora: {e}"));
         before = progress_before(me, lesson);
     }
-    let threshold = before["threshold"].as_i64().unwrap_or(100) as i32;
-    let duration_minutes = before["duration_minutes"].as_i64().map(|d| d as i32);
-    let since_last_report = before["since_last_report"].as_i64();
-    let before = Some(before).filter(|b| !b["status"].is_null());
-    let was_completed = before.as_ref().and_then(|b| b["status"].as_str()) == Some("completed");
-    let watch_before = before.as_ref().and_then(|b| b["watch"].as_i64()).unwrap_or(0) as i32;
+    let was_completed = before.row.is_some_and(|(completed, _, _)| completed);
+    let watch_before = before.row.map_or(0, |(_, watched, _)| watched);
     let watch_time = credited_watch_time(
         watch_time,
-        before.as_ref().map(|_| (watch_before, since_last_report.unwrap_or(0))),
-        duration_minutes,
+        before.row.map(|(_, watched, since)| (watched, since)),
+        before.duration_minutes,
     );
     // Progress only moves forward (completion, watch time): a retry or an older client
-    // state cannot undo it.
-    let row = crate::platform::spi::json_one!(
-        "insert into public.user_lesson_progress as p
-             (user_id, lesson_id, status, completion_percentage, last_video_position,
-              watch_time_seconds, started_at, completed_at)
-         values ($1, $2, case when $5 >= $6 then 'completed' else 'in_progress' end, $5, $3, $4, now(),
-                 case when $5 >= $6 then now() end)
-         on conflict (user_id, lesson_id) do update
-            set completion_percentage = greatest(p.completion_percentage, excluded.completion_percentage),
-                last_video_position = excluded.last_video_position,
-                watch_time_seconds = greatest(p.watch_time_seconds, excluded.watch_time_seconds),
-                status = case when p.status = 'completed' or excluded.completion_percentage >= $6
-                              then 'completed' else 'in_progress' end,
-                completed_at = coalesce(p.completed_at,
-                                        case when excluded.completion_percentage >= $6 then now() end)
-         returning jsonb_build_object(
-                    'lesson_id', p.lesson_id, 'status', p.status,
-                    'completion_percentage', p.completion_percentage,
-                    'last_video_position', p.last_video_position,
-                    'watch_time_seconds', p.watch_time_seconds, 'completed_at', p.completed_at)",
-        &[me.into(), lesson.into(), position.into(), watch_time.into(), completion.into(), threshold.into()],
-    )
-    .unwrap_or(Value::Null);
-    let mut row = row;
-    let newly_completed = !was_completed && row["status"].as_str() == Some("completed");
-    row["newly_completed"] = newly_completed.into();
-    row["watch_delta"] = (row["watch_time_seconds"].as_i64().unwrap_or(0) - watch_before as i64).into();
-    let watch_delta = row["watch_delta"].as_i64().unwrap_or(0) as i32;
+    // state cannot undo it. Read typed: the answer is formed from these values as its type.
+    struct After {
+        status: pg_sys::Datum,
+        completed: bool,
+        completion: i32,
+        position: i32,
+        watched: i32,
+        completed_at: Option<pgrx::datum::TimestampWithTimeZone>,
+    }
+    let after = Spi::connect_mut(|client| {
+        let args: [DatumWithOid; 6] =
+            [me.into(), lesson.into(), position.into(), watch_time.into(), completion.into(), before.threshold.into()];
+        let t = run_kept(
+            client,
+            text_plan_slot!(),
+            "insert into public.user_lesson_progress as p
+                 (user_id, lesson_id, status, completion_percentage, last_video_position,
+                  watch_time_seconds, started_at, completed_at)
+             values ($1, $2, case when $5 >= $6 then 'completed' else 'in_progress' end, $5, $3, $4, now(),
+                     case when $5 >= $6 then now() end)
+             on conflict (user_id, lesson_id) do update
+                set completion_percentage = greatest(p.completion_percentage, excluded.completion_percentage),
+                    last_video_position = excluded.last_video_position,
+                    watch_time_seconds = greatest(p.watch_time_seconds, excluded.watch_time_seconds),
+                    status = case when p.status = 'completed' or excluded.completion_percentage >= $6
+                                  then 'completed' else 'in_progress' end,
+                    completed_at = coalesce(p.completed_at,
+                                            case when excluded.completion_percentage >= $6 then now() end)
+             returning p.status, p.status = 'completed', p.completion_percentage, p.last_video_position,
+                       p.watch_time_seconds, p.completed_at",
+            &args,
+        )
+        .unwrap_or_else(|e| error!("aurora: progress: {e}"));
+        let r = t.first();
+        After {
+            // an enum's datum is its label's OID (by value): it outlives the connection
+            status: r.get_datum_by_ordinal(1).ok().flatten().unwrap_or_else(|| error!("aurora: progress without a status")),
+            completed: r.get::<bool>(2).ok().flatten().unwrap_or(false),
+            completion: r.get::<i32>(3).ok().flatten().unwrap_or(0),
+            position: r.get::<i32>(4).ok().flatten().unwrap_or(0),
+            watched: r.get::<i32>(5).ok().flatten().unwrap_or(0),
+            completed_at: r.get::<pgrx::datum::TimestampWithTimeZone>(6).ok().flatten(),
+        }
+    });
+    let newly_completed = !was_completed && after.completed;
+    let watch_delta = after.watched - watch_before;
     let mut course_completed = false;
-    record_study(
-        me,
-        watch_delta,
-        newly_completed,
-        row["watch_time_seconds"].as_i64().unwrap_or(0) as i32 - watch_delta,
-    );
+    record_study(me, watch_delta, newly_completed, watch_before);
     if newly_completed {
         add_points(me, LESSON_POINTS);
         award_badge(me, "first_lesson");
         record_activity(me, "lesson_completed", "Leçon terminée", "✅", json!({ "lesson_id": lesson.to_string() }));
         course_completed = complete_course_if_done(me, course);
     }
-    if let Some(obj) = row.as_object_mut() {
-        obj.remove("watch_delta");
-        obj.insert("course_completed".into(), course_completed.into());
-    }
-    Ok(row)
+    // lesson_progress_answer (courses/api.sql), attribute by attribute
+    Ok(Row(Some(unsafe {
+        form_row(
+            named_type("public.lesson_progress_answer"),
+            &[
+                lesson.into_datum(),
+                Some(after.status),
+                after.completion.into_datum(),
+                newly_completed.into_datum(),
+                course_completed.into_datum(),
+                after.watched.into_datum(),
+                after.position.into_datum(),
+                after.completed_at.into_datum(),
+            ],
+        )
+    })))
 }
 
 /// When every lesson of the course is completed: the course is completed once, pays once,
@@ -426,5 +470,5 @@ fn update_lesson_progress_core(
     watch_time_seconds: Option<i32>,
     completion_percentage: Option<i32>,
 ) -> JsonB {
-    respond(progress(lesson_id, position_seconds, watch_time_seconds, completion_percentage))
+    respond(progress(lesson_id, position_seconds, watch_time_seconds, completion_percentage).map(|r| r.to_json()))
 }

@@ -75,16 +75,55 @@ unsafe fn raise(r: Raise) -> ! {
     }
 }
 
+/// An answer SQL already formed as the function's declared composite type
+/// (`row(…)::type`, read with [`crate::platform::spi::row_one`]): returned as it is, no
+/// JSON in between. `None`: the function answers null.
+pub struct Row(pub Option<pg_sys::Datum>);
+
+impl Row {
+    /// The row as JSON, for the `aurora_private` cores that answer jsonb (the upgrade
+    /// window's callers): every attribute by name, as row_to_json writes it.
+    pub fn to_json(&self) -> Value {
+        match self.0 {
+            None => Value::Null,
+            Some(datum) => unsafe { pgrx::direct_function_call::<pgrx::Json>(pg_sys::row_to_json, &[Some(datum)]) }
+                .map(|j| j.0)
+                .unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// What a core answers: a JSON object formed here as the declared type, or a [`Row`].
+pub trait Answer {
+    /// # Safety
+    /// `fcinfo` is the calling function's, and the function returns a composite type.
+    unsafe fn into_result(self, fcinfo: pg_sys::FunctionCallInfo) -> Option<pg_sys::Datum>;
+}
+
+impl Answer for Value {
+    unsafe fn into_result(self, fcinfo: pg_sys::FunctionCallInfo) -> Option<pg_sys::Datum> {
+        match self {
+            Value::Object(answer) => Some(unsafe { result_datum(fcinfo, &answer) }),
+            _ => None,
+        }
+    }
+}
+
+impl Answer for Row {
+    unsafe fn into_result(self, _fcinfo: pg_sys::FunctionCallInfo) -> Option<pg_sys::Datum> {
+        self.0
+    }
+}
+
 /// The body of a native RPC: `core`'s answer as the function's declared composite result
 /// (null when the core answers null or a non-object), or its error raised with its SQLSTATE.
 ///
 /// # Safety
 /// `fcinfo` is the calling function's, and the function returns a composite type.
-pub unsafe fn rpc(fcinfo: pg_sys::FunctionCallInfo, core: impl FnOnce() -> Result<Value, ApiError>) -> pg_sys::Datum {
+pub unsafe fn rpc<A: Answer>(fcinfo: pg_sys::FunctionCallInfo, core: impl FnOnce() -> Result<A, ApiError>) -> pg_sys::Datum {
     let outcome = unsafe {
         pg_sys::submodules::panic::pgrx_extern_c_guard(|| match core() {
-            Ok(Value::Object(answer)) => Ok(Some(result_datum(fcinfo, &answer))),
-            Ok(_) => Ok(None),
+            Ok(answer) => Ok(answer.into_result(fcinfo)),
             Err(e) => Err(Raise::from(e)),
         })
     };

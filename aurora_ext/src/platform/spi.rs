@@ -99,6 +99,27 @@ macro_rules! json_one {
 }
 pub(crate) use json_one;
 
+/// The first column of the first row, a composite formed by SQL (`row(…)::type`), as a
+/// [`crate::platform::native::Row`] that outlives the SPI connection (copied to the
+/// caller's memory); no row or null: `Row(None)`.
+macro_rules! row_one {
+    ($sql:expr, $args:expr $(,)?) => {{
+        let slot = $crate::platform::spi::text_plan_slot!();
+        $crate::platform::native::Row(pgrx::Spi::connect_mut(|client| {
+            let table = $crate::platform::spi::run_kept(client, slot, $sql, $args)
+                .unwrap_or_else(|e| pgrx::error!("aurora: {e}"));
+            if table.is_empty() {
+                return None;
+            }
+            let datum = table.first().get_datum_by_ordinal(1).unwrap_or_else(|e| pgrx::error!("aurora: {e}"))?;
+            // SAFETY: a composite datum (varlena) of this connection's result, copied into
+            // the memory that was current when the connection opened
+            Some(unsafe { pgrx::pg_sys::SPI_datumTransfer(datum, false, -1) })
+        }))
+    }};
+}
+pub(crate) use row_one;
+
 /// Counter shard for this backend: concurrent writers are different backends, so they
 /// land on different shard rows (see salon_counter_shards).
 pub fn counter_shard() -> i16 {

@@ -3,22 +3,27 @@
 use crate::freemium;
 use crate::gamification::{award_badge, record_activity};
 use crate::platform::api::{optional_text, require_user, required_text, respond, settings, ApiError, ApiResult};
+use crate::platform::native::Row;
 use crate::platform::spi::{query_one, run_kept, text_plan_slot};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::{json, Value};
 
-const SALON_JSON: &str = "
-    select to_jsonb(d) || jsonb_build_object('share_code', c.share_code, 'role', m.role,
-                                             'joined_at', m.joined_at)
-      from public.salons_with_details d
-      left join public.salon_share_codes c on c.salon_id = d.id
-      left join public.salon_members m on m.salon_id = d.id and m.user_id = $2
-     where d.id = $1";
-
-fn salon_json(salon: pgrx::Uuid, me: pgrx::Uuid) -> Value {
-    crate::platform::spi::json_one!(SALON_JSON, &[salon.into(), me.into()]).unwrap_or(Value::Null)
+/// A salon as its member sees it (`salon_answer`): the directory's fields, its share code,
+/// her role; formed by SQL as the type, returned as it is.
+fn salon_row(salon: pgrx::Uuid, me: pgrx::Uuid) -> Row {
+    crate::platform::spi::row_one!(
+        "select row(d.id, d.name, d.description, d.avatar_url, d.category, d.city, d.color_theme, d.owner_id,
+                    d.is_active, d.member_count, d.message_count, d.created_at, d.updated_at, d.owner_name,
+                    d.owner_avatar, d.actual_member_count, d.messages_today, c.share_code, m.role,
+                    m.joined_at)::public.salon_answer
+           from public.salons_with_details d
+           left join public.salon_share_codes c on c.salon_id = d.id
+           left join public.salon_members m on m.salon_id = d.id and m.user_id = $2
+          where d.id = $1",
+        &[salon.into(), me.into()],
+    )
 }
 
 /// Makes `me` a member, within her freemium join limit (checked under her lock: parallel
@@ -55,7 +60,7 @@ fn create_salon(
     category: Option<String>,
     city: Option<String>,
     color_theme: Option<String>,
-) -> ApiResult {
+) -> Result<Row, ApiError> {
     let me = require_user()?;
     let name = required_text(name, "name", 80)?;
     let description = optional_text(description, "description", 1000)?;
@@ -85,7 +90,7 @@ fn create_salon(
     };
     award_badge(me, "salon_founder");
     record_activity(me, "salon_created", &format!("Salon créé : {name}"), "🏛️", json!({ "salon_id": salon.to_string() }));
-    Ok(salon_json(salon, me))
+    Ok(salon_row(salon, me))
 }
 
 crate::native_rpc!(
@@ -105,7 +110,7 @@ fn create_salon_with_code_core(
     city: Option<String>,
     color_theme: Option<String>,
 ) -> JsonB {
-    respond(create_salon(name, description, category, city, color_theme))
+    respond(create_salon(name, description, category, city, color_theme).map(|r| r.to_json()))
 }
 
 /// Codes are shown in groups and typed by hand: ignore case, spaces and dashes.
@@ -113,7 +118,7 @@ fn normalize_code(code: &str) -> String {
     code.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase).collect()
 }
 
-fn join_salon(code: Option<String>) -> ApiResult {
+fn join_salon(code: Option<String>) -> Result<Row, ApiError> {
     let me = require_user()?;
     let code = normalize_code(code.as_deref().unwrap_or(""));
     if code.is_empty() || code.chars().count() > 32 {
@@ -169,13 +174,13 @@ fn join_salon(code: Option<String>) -> ApiResult {
             &[me.into(), (j.window_seconds as f64).into()],
         )
         .unwrap_or_else(|e| error!("aurora: {e}"));
-        return Ok(Value::Null);
+        return Ok(Row(None));
     };
     if j.role.is_none() {
         freemium::may_join_salon(&member)?;
         insert_member(salon, me);
     }
-    Ok(salon_json(salon, me))
+    Ok(salon_row(salon, me))
 }
 
 crate::native_rpc!(aurora_join_salon_via_code, pg_finfo_aurora_join_salon_via_code, |code: String| join_salon(code));
@@ -183,7 +188,7 @@ crate::native_rpc!(aurora_join_salon_via_code, pg_finfo_aurora_join_salon_via_co
 #[pg_extern(schema = "aurora_private", name = "join_salon_via_code", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn join_salon_via_code_core(code: Option<String>) -> JsonB {
-    respond(join_salon(code))
+    respond(join_salon(code).map(|r| r.to_json()))
 }
 
 /// The caller's role in a salon, if she is a member of an active salon.
@@ -288,7 +293,7 @@ fn create_salon_invitation_core(
     respond(create_invitation(salon_id, invitee_email, invitee_id, expires_in_days))
 }
 
-fn accept_invitation(token: Option<String>) -> ApiResult {
+fn accept_invitation(token: Option<String>) -> Result<Row, ApiError> {
     let me = require_user()?;
     let token = token.unwrap_or_default();
     let token = token.trim();
@@ -316,7 +321,7 @@ fn accept_invitation(token: Option<String>) -> ApiResult {
         .unwrap_or_else(|| error!("aurora: bad invitation row"));
     let me_str = me.to_string();
     match inv["accepted_by"].as_str() {
-        Some(by) if by == me_str => return Ok(salon_json(salon, me)),
+        Some(by) if by == me_str => return Ok(salon_row(salon, me)),
         Some(_) => return Err(ApiError::Gone("invitation already used", "Cette invitation a déjà été utilisée.")),
         None => {}
     }
@@ -339,7 +344,7 @@ fn accept_invitation(token: Option<String>) -> ApiResult {
         &[inv["id"].as_str().unwrap_or_default().into(), me.into()],
     )
     .unwrap_or_else(|e| error!("aurora: {e}"));
-    Ok(salon_json(salon, me))
+    Ok(salon_row(salon, me))
 }
 
 crate::native_rpc!(aurora_accept_salon_invitation, pg_finfo_aurora_accept_salon_invitation, |token: String| {
@@ -349,7 +354,7 @@ crate::native_rpc!(aurora_accept_salon_invitation, pg_finfo_aurora_accept_salon_
 #[pg_extern(schema = "aurora_private", name = "accept_salon_invitation", volatile, security_definer)]
 #[search_path(pg_catalog, pg_temp)]
 fn accept_salon_invitation_core(token: Option<String>) -> JsonB {
-    respond(accept_invitation(token))
+    respond(accept_invitation(token).map(|r| r.to_json()))
 }
 
 /// Leaving. A plain member just goes. An owner hands the salon to her longest-standing
