@@ -194,6 +194,35 @@ kill "$EDGE_PID" "$FAKE_PID" 2>/dev/null || true
 wait "$EDGE_PID" 2>/dev/null || true
 done_step
 
+step "instructions per call: the same calls in a single-user backend under callgrind"
+# Instructions, not seconds: repeatable whatever else the machine does. Each workload's calls
+# (bench/cpu_calls.py: the pgbench inputs from a fixed seed, each call its own transaction,
+# role and claims set the PostgREST way) run twice, 50 and 250 calls: the difference over 200
+# is what one call costs, start-up and first-call planning left out. The floor is the same
+# transaction with no call.
+DATA_DIR=$(psql_admin -d postgres -Atc "show data_directory")
+CONF_FILE=$(psql_admin -d postgres -Atc "show config_file")
+stop_cluster
+command -v valgrind >/dev/null || { apt-get install -y -qq valgrind >/dev/null; }
+CG="$WORK/callgrind"; mkdir -p "$CG"; chmod 777 "$CG"
+instructions() { # workload impl calls -> instructions of the whole run
+    python3 "$AURORA_ROOT/bench/cpu_calls.py" "$1" "$2" "$3" > "$CG/calls.sql"
+    runuser -u postgres -- valgrind --tool=callgrind --callgrind-out-file="$CG/out" "$PG_BIN/postgres" --single \
+        -D "$DATA_DIR" -c config_file="$CONF_FILE" "$DB" < "$CG/calls.sql" > "$CG/stdout" 2> "$CG/stderr"
+    if grep -q "ERROR" "$CG/stderr"; then echo "  callgrind: $1 $2 raised:" >&2; grep -m3 ERROR "$CG/stderr" >&2; fi
+    awk '/^summary:/{print $2}' "$CG/out"
+}
+for w in floor send toggle join_leave progress; do
+    for impl in aurora eq; do
+        [ "$w" = floor ] && [ "$impl" = eq ] && continue
+        a=$(instructions "$w" "$impl" 50); b=$(instructions "$w" "$impl" 250)
+        R["ir/$w/$impl"]=$(( (b - a) / 200 ))
+        echo "  $w $impl: ${R[ir/$w/$impl]} instructions per transaction"
+    done
+done
+ensure_cluster
+done_step
+
 # the report --------------------------------------------------------------------------------
 field() { echo "${R[$1]:-0 0 0 0}" | awk -v f="$2" '{print $f}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "—" }'; }
@@ -214,6 +243,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
     done
     for c in $CLIENTS; do
         printf "| floor (no call) | %s | %s | | | %s | | |\n" "$c" "$(field "floor/empty/$c" 1)" "$(field "floor/empty/$c" 4)"
+    done
+    echo
+    echo "Instructions per transaction (callgrind, single-user backend, the same 200 calls for both; per call: minus"
+    echo "the floor's ${R[ir/floor/aurora]:-?}):"
+    echo
+    echo "| workload | aurora | equal-work PL/pgSQL | aurora / eq | per call, aurora / eq |"
+    echo "|---|---|---|---|---|"
+    for w in send toggle join_leave progress; do
+        a=${R[ir/$w/aurora]:-0}; e=${R[ir/$w/eq]:-0}; f=${R[ir/floor/aurora]:-0}
+        printf "| %s | %s | %s | %s | %s |\n" "$w" "$a" "$e" "$(ratio "$a" "$e")" "$(ratio $((a - f)) $((e - f)))"
     done
     echo
     echo "Against the seed's PL/pgSQL (bench/baseline.sql: less work — no history, points, badges, activity,"
