@@ -204,13 +204,15 @@ DATA_DIR=$(psql_admin -d postgres -Atc "show data_directory")
 CONF_FILE=$(psql_admin -d postgres -Atc "show config_file")
 stop_cluster
 command -v valgrind >/dev/null || { apt-get install -y -qq valgrind >/dev/null; }
-CG="$WORK/callgrind"; mkdir -p "$CG"; chmod 777 "$CG"
+CG="$(mktemp -d)"; chmod 777 "$CG"   # the postgres user writes here
+trap 'rm -rf "$WORK" "$CG"' EXIT
 instructions() { # workload impl calls -> instructions of the whole run
     python3 "$AURORA_ROOT/bench/cpu_calls.py" "$1" "$2" "$3" > "$CG/calls.sql"
     runuser -u postgres -- valgrind --tool=callgrind --callgrind-out-file="$CG/out" "$PG_BIN/postgres" --single \
         -D "$DATA_DIR" -c config_file="$CONF_FILE" "$DB" < "$CG/calls.sql" > "$CG/stdout" 2> "$CG/stderr"
     if grep -q "ERROR" "$CG/stderr"; then echo "  callgrind: $1 $2 raised:" >&2; grep -m3 ERROR "$CG/stderr" >&2; fi
-    awk '/^summary:/{print $2}' "$CG/out"
+    if [ -s "$CG/out" ]; then awk '/^summary:/{print $2}' "$CG/out"; rm -f "$CG/out"
+    else echo "  callgrind: no profile for $1 $2:" >&2; tail -3 "$CG/stderr" >&2; echo 0; fi
 }
 for w in floor send toggle join_leave progress; do
     for impl in aurora eq; do
