@@ -6,7 +6,7 @@ draw (bench/workloads/*_aurora.sql), from a fixed seed so that aurora and the eq
 baseline get the same calls.
 
 usage: cpu_calls.py WORKLOAD IMPL COUNT   (IMPL: aurora | eq; WORKLOAD: floor | send |
-toggle | join_leave | progress)
+toggle | join_leave | progress | page; page is aurora's only: get_salon_page)
 """
 import random
 import sys
@@ -50,5 +50,9 @@ for _ in range(count):
         u, lesson, pct = 5 * rng.randint(1, 4000), rng.randint(1, 50), rng.randint(40, 100)
         call(u, "select %supdate_lesson_progress('d0000000-0000-4000-8000-%012x', 120, 300, %d)"
              % (ns, (1 + u % 7) * 100 + lesson, pct))
+    elif workload == "page":
+        s, k = rng.randint(2, 1000), rng.randint(1, 20)
+        call(1 + ((s * 7919 + k * 104729) % 100000),
+             "select count(*) from get_salon_page('10000000-0000-4000-8000-%012x')" % s)
     else:
         sys.exit("unknown workload " + workload)

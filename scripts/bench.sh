@@ -214,9 +214,9 @@ instructions() { # workload impl calls -> instructions of the whole run
     if [ -s "$CG/out" ]; then awk '/^summary:/{print $2}' "$CG/out"; rm -f "$CG/out"
     else echo "  callgrind: no profile for $1 $2:" >&2; tail -3 "$CG/stderr" >&2; echo 0; fi
 }
-for w in floor send toggle join_leave progress; do
+for w in floor send toggle join_leave progress page; do
     for impl in aurora eq; do
-        [ "$w" = floor ] && [ "$impl" = eq ] && continue
+        [ "$w" = floor ] || [ "$w" = page ] && [ "$impl" = eq ] && continue
         a=$(instructions "$w" "$impl" 50); b=$(instructions "$w" "$impl" 250)
         R["ir/$w/$impl"]=$(( (b - a) / 200 ))
         echo "  $w $impl: ${R[ir/$w/$impl]} instructions per transaction"
@@ -256,6 +256,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
         a=${R[ir/$w/aurora]:-0}; e=${R[ir/$w/eq]:-0}; f=${R[ir/floor/aurora]:-0}
         printf "| %s | %s | %s | %s | %s |\n" "$w" "$a" "$e" "$(ratio "$a" "$e")" "$(ratio $((a - f)) $((e - f)))"
     done
+    echo
+    echo "The read page in one call (get_salon_page, 50 messages): ${R[ir/page/aurora]:-?} instructions per transaction,"
+    echo "$(ratio "${R[ir/page/aurora]:-0}" "${R[ir/floor/aurora]:-0}") × the floor's."
     echo
     echo "Against the seed's PL/pgSQL (bench/baseline.sql: less work — no history, points, badges, activity,"
     echo "shards, rate limits or foreign keys) and the bare insert:"

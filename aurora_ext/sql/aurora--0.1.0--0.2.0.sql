@@ -2013,15 +2013,12 @@ as $$
                 when char_length(content) > 120 then left(content, 119) || '…'
                 else content end
 $$;
-CREATE  FUNCTION "get_salon_page"(
-	"salon_id" uuid, /* Option < pgrx :: Uuid > */
-	"before_message_id" bigint DEFAULT NULL, /* Option < i64 > */
-	"page_size" INT DEFAULT 50 /* Option < i32 > */
-) RETURNS SETOF salon_page_message /* PageMessage */
-STABLE SECURITY DEFINER 
+CREATE FUNCTION get_salon_page(salon_id uuid, before_message_id bigint DEFAULT NULL, page_size integer DEFAULT 50)
+RETURNS SETOF salon_page_message
+STABLE SECURITY DEFINER
 SET search_path TO pg_catalog, pg_temp
-LANGUAGE c /* Rust */
-AS 'MODULE_PATHNAME', 'get_salon_page_wrapper';
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'aurora_get_salon_page';
 revoke all on function aurora_private.reply_excerpt(text, boolean), get_salon_page(uuid, bigint, integer)
     from public, anon, authenticated;
 grant execute on function aurora_private.reply_excerpt(text, boolean) to service_role;

@@ -419,7 +419,6 @@ struct Group {
 /// The summaries of messages `ids` that `me` (a member, or None for service_role) may see:
 /// by message id, and within a message by emoji in the order it was first used.
 fn reaction_groups(ids: Vec<i64>, me: Option<pgrx::Uuid>) -> Vec<Group> {
-    let mut groups: Vec<Group> = Vec::new();
     Spi::connect_mut(|client| {
         // $2: the member, or null for service_role (every salon)
         let args: [DatumWithOid; 2] = [ids.into(), me.into()];
@@ -437,30 +436,58 @@ fn reaction_groups(ids: Vec<i64>, me: Option<pgrx::Uuid>) -> Vec<Group> {
             &args,
         )
         .unwrap_or_else(|e| error!("aurora: reactions summary: {e}"));
-        // rows of one message are contiguous; its emojis are few, so a linear look-up
-        let mut first_of_message = 0;
-        for row in t {
-            let message_id = row.get::<i64>(1).ok().flatten().unwrap_or_default();
-            let emoji = row.get::<String>(2).ok().flatten().unwrap_or_default();
-            let user = row.get::<pgrx::Uuid>(3).ok().flatten();
-            if groups.get(first_of_message).is_some_and(|g| g.message_id != message_id) {
-                first_of_message = groups.len();
-            }
-            let at = match groups[first_of_message..].iter().position(|g| g.emoji == emoji) {
-                Some(i) => first_of_message + i,
-                None => {
-                    groups.push(Group { message_id, emoji, count: 0, mine: false, reactors: Vec::new() });
-                    groups.len() - 1
-                }
-            };
-            let g = &mut groups[at];
-            g.count += 1;
-            g.mine |= me.is_some() && user == me;
-            if g.reactors.len() < 3 {
-                g.reactors.push((user, row.get::<String>(4).ok().flatten()));
-            }
+        group_reactions(t, me)
+    })
+}
+
+/// The summaries of a page's messages: `ids` are messages of `salon` that the page has
+/// already read as its reader may see them (in her salon, not deleted), so their reactions
+/// are read straight from the salon's reaction index, without going back to the messages.
+fn page_reaction_groups(salon: pgrx::Uuid, ids: Vec<i64>, me: Option<pgrx::Uuid>) -> Vec<Group> {
+    Spi::connect_mut(|client| {
+        let args: [DatumWithOid; 2] = [salon.into(), ids.into()];
+        let t = run_kept(
+            client,
+            text_plan_slot!(),
+            "select r.message_id, r.emoji, r.user_id, p.full_name
+               from public.message_reactions r
+               left join public.profiles p on p.id = r.user_id
+              where r.salon_id = $1 and r.message_id = any($2)
+              order by r.message_id, r.created_at, r.id",
+            &args,
+        )
+        .unwrap_or_else(|e| error!("aurora: page reactions: {e}"));
+        group_reactions(t, me)
+    })
+}
+
+/// Reaction rows (message_id, emoji, user_id, full_name), by message and in reaction order,
+/// folded into groups: count, whether `me` reacted, the first three reactors.
+fn group_reactions(t: pgrx::spi::SpiTupleTable<'_>, me: Option<pgrx::Uuid>) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    // rows of one message are contiguous; its emojis are few, so a linear look-up
+    let mut first_of_message = 0;
+    for row in t {
+        let message_id = row.get::<i64>(1).ok().flatten().unwrap_or_default();
+        let emoji = row.get::<String>(2).ok().flatten().unwrap_or_default();
+        let user = row.get::<pgrx::Uuid>(3).ok().flatten();
+        if groups.get(first_of_message).is_some_and(|g| g.message_id != message_id) {
+            first_of_message = groups.len();
         }
-    });
+        let at = match groups[first_of_message..].iter().position(|g| g.emoji == emoji) {
+            Some(i) => first_of_message + i,
+            None => {
+                groups.push(Group { message_id, emoji, count: 0, mine: false, reactors: Vec::new() });
+                groups.len() - 1
+            }
+        };
+        let g = &mut groups[at];
+        g.count += 1;
+        g.mine |= me.is_some() && user == me;
+        if g.reactors.len() < 3 {
+            g.reactors.push((user, row.get::<String>(4).ok().flatten()));
+        }
+    }
     groups
 }
 
@@ -524,8 +551,10 @@ pub struct PageMessage {
 }
 crate::returned_as!(PageMessage, "salon_page_message");
 
-impl IntoDatum for PageMessage {
-    fn into_datum(self) -> Option<pg_sys::Datum> {
+impl PageMessage {
+    /// Its attributes as `salon_page_message` orders them (reactions formed as
+    /// `reaction_group[]`).
+    fn attributes(self) -> [Option<pg_sys::Datum>; 11] {
         let group_type = named_type("public.reaction_group");
         let groups: Vec<pg_sys::Datum> = self
             .reactions
@@ -537,24 +566,25 @@ impl IntoDatum for PageMessage {
                 )
             })
             .collect();
-        Some(unsafe {
-            form_row(
-                named_type("public.salon_page_message"),
-                &[
-                    self.id.into_datum(),
-                    self.salon_id.into_datum(),
-                    self.user_id.into_datum(),
-                    self.content.into_datum(),
-                    self.created_at.into_datum(),
-                    self.author_name.into_datum(),
-                    self.author_avatar.into_datum(),
-                    self.reply_to_id.into_datum(),
-                    self.reply_excerpt.into_datum(),
-                    self.reply_author_name.into_datum(),
-                    Some(form_array(group_type, groups)),
-                ],
-            )
-        })
+        [
+            self.id.into_datum(),
+            self.salon_id.into_datum(),
+            self.user_id.into_datum(),
+            self.content.into_datum(),
+            self.created_at.into_datum(),
+            self.author_name.into_datum(),
+            self.author_avatar.into_datum(),
+            self.reply_to_id.into_datum(),
+            self.reply_excerpt.into_datum(),
+            self.reply_author_name.into_datum(),
+            Some(unsafe { form_array(group_type, groups) }),
+        ]
+    }
+}
+
+impl IntoDatum for PageMessage {
+    fn into_datum(self) -> Option<pg_sys::Datum> {
+        Some(unsafe { form_row(named_type("public.salon_page_message"), &self.attributes()) })
     }
     fn type_oid() -> pg_sys::Oid {
         named_type("public.salon_page_message")
@@ -567,13 +597,46 @@ impl IntoDatum for PageMessage {
 /// three reactors). What a member sees, as the tables' policies show it: the messages of a
 /// salon she belongs to, not deleted; any other salon's page is empty. Two kept plans, the
 /// messages and their reactions; rows formed as their types, no JSON.
-#[pg_extern(stable, security_definer, requires = ["chat_page_types"])]
-#[search_path(pg_catalog, pg_temp)]
-fn get_salon_page(
+/// A set-returning native function (platform/native.rs): all the rows in one call, returned
+/// in materialize mode, so the function is entered once per page, not once per row (each
+/// entry switches the role and sets search_path: ~9k instructions a row when it was
+/// value-per-call).
+#[unsafe(no_mangle)]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_aurora_get_salon_page() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
+}
+
+#[unsafe(no_mangle)]
+#[doc(hidden)]
+pub unsafe extern "C-unwind" fn aurora_get_salon_page(fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
+    unsafe {
+        crate::platform::native::materialized_srf(fcinfo, || {
+            let salon_id: Option<pgrx::Uuid> = pgrx::fcinfo::pg_getarg(fcinfo, 0);
+            let before: Option<i64> = pgrx::fcinfo::pg_getarg(fcinfo, 1);
+            let size: Option<i32> = pgrx::fcinfo::pg_getarg(fcinfo, 2);
+            salon_page(salon_id, before, size).into_iter().map(PageMessage::attributes).collect()
+        })
+    }
+}
+
+extension_sql!(
+    "CREATE FUNCTION get_salon_page(salon_id uuid, before_message_id bigint DEFAULT NULL, page_size integer DEFAULT 50)
+RETURNS SETOF salon_page_message
+STABLE SECURITY DEFINER
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'aurora_get_salon_page';",
+    name = "get_salon_page",
+    requires = ["chat_page_types"]
+);
+
+fn salon_page(
     salon_id: Option<pgrx::Uuid>,
-    before_message_id: default!(Option<i64>, "NULL"),
-    page_size: default!(Option<i32>, "50"),
-) -> SetOfIterator<'static, PageMessage> {
+    before_message_id: Option<i64>,
+    page_size: Option<i32>,
+) -> Vec<PageMessage> {
     let me = reader();
     let Some(salon_id) = salon_id else {
         raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "salon_id is required", None, Some("Salon manquant."));
@@ -629,7 +692,7 @@ fn get_salon_page(
     });
     if !page.is_empty() {
         // groups come by message id; the page is by time: match them by id
-        let mut groups = reaction_groups(page.iter().map(|m| m.id).collect(), me).into_iter().peekable();
+        let mut groups = page_reaction_groups(salon_id, page.iter().map(|m| m.id).collect(), me).into_iter().peekable();
         let mut by_id: Vec<usize> = (0..page.len()).collect();
         by_id.sort_by_key(|&i| page[i].id);
         for i in by_id {
@@ -641,7 +704,7 @@ fn get_salon_page(
             }
         }
     }
-    SetOfIterator::new(page)
+    page
 }
 
 #[cfg(any(test, feature = "pg_test"))]

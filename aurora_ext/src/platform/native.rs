@@ -224,6 +224,39 @@ unsafe fn value_datum(value: &Value, typid: pg_sys::Oid, typmod: i32) -> Option<
     }
 }
 
+/// The body of a native set-returning function: `core`'s rows (each its attributes, in
+/// the declared row type's order) returned all at once in materialize mode: the function is
+/// entered once for the whole set, its SECURITY DEFINER switch and SET clause paid once.
+/// Errors inside `core` are PostgreSQL's (standard SQLSTATEs), reported by pgrx's guard.
+///
+/// # Safety
+/// `fcinfo` is the calling function's; the function returns SETOF a composite type whose
+/// attributes are the datums `core` gives, in order.
+pub unsafe fn materialized_srf<const N: usize>(
+    fcinfo: pg_sys::FunctionCallInfo,
+    core: impl FnOnce() -> Vec<[Option<pg_sys::Datum>; N]>,
+) -> pg_sys::Datum {
+    unsafe {
+        pg_sys::submodules::panic::pgrx_extern_c_guard(|| {
+            let rows = core();
+            // the tuplestore and its descriptor, in the query's memory (refuses a caller
+            // that cannot take a materialized set)
+            pg_sys::InitMaterializedSRF(fcinfo, 0);
+            let rsinfo = (*fcinfo).resultinfo as *mut pg_sys::ReturnSetInfo;
+            let desc = (*rsinfo).setDesc;
+            if (*desc).natts as usize != N {
+                error!("aurora: the set's row type has {} attributes, this library forms {N}", (*desc).natts);
+            }
+            for row in rows {
+                let mut nulls: [bool; N] = row.map(|a| a.is_none());
+                let mut values: [pg_sys::Datum; N] = row.map(|a| a.unwrap_or(pg_sys::Datum::from(0)));
+                pg_sys::tuplestore_putvalues((*rsinfo).setResult, desc, values.as_mut_ptr(), nulls.as_mut_ptr());
+            }
+        });
+        pg_sys::Datum::from(0)
+    }
+}
+
 /// Declares a native RPC: `$symbol` (the C symbol the SQL names) with its V1 info record,
 /// its arguments read from `fcinfo` as `Option`s of the listed Rust types (SQL null is
 /// `None`), and `$core` called with them.
