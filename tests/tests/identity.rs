@@ -56,6 +56,10 @@ async fn an_erasure_started_elsewhere_closes_her_next_call() {
     let e = tx.execute(CALL, &[]).await.expect_err("her erasure, in the same transaction");
     assert_eq!(code(&e), "42501 this account is being erased");
     drop(tx);
+    // the record emptied by TRUNCATE (no row changes for a row trigger to see): her old
+    // session reads the ids again and lets her in
+    other.batch_execute("truncate aurora_private.erasures cascade").await.unwrap();
+    as_user(&mut hers, ana, CALL, &[]).await.expect("no erasure on record any more");
     drop(admin);
     drop(hers);
     drop(other);
@@ -83,6 +87,9 @@ async fn the_subject_is_read_as_auth_uid_reads_it() {
         (serde_json::json!({ "sub": null, "role": "authenticated" }).to_string(), None, Ok(None)),
         (r#"{"sub": "x", "sub": ""#.to_string() + &ana.to_string() + r#""}"#, None, Ok(Some(ana.to_string()))),
         ("{}".into(), Some(ana.to_string()), Ok(Some(ana.to_string()))),
+        ("{}".into(), Some(ana.to_string().to_uppercase()), Ok(Some(ana.to_string()))),
+        // request.jwt.claim.sub comes first, even when the claims name someone else
+        (serde_json::json!({ "sub": uuid::Uuid::nil().to_string() }).to_string(), Some(ana.to_string()), Ok(Some(ana.to_string()))),
         (serde_json::json!({ "sub": "not-a-uuid" }).to_string(), None, Err("22P02")),
         (serde_json::json!({ "sub": 42 }).to_string(), None, Err("22P02")),
         ("{not json".into(), None, Err("22P02")),

@@ -591,13 +591,7 @@ impl IntoDatum for PageMessage {
     }
 }
 
-/// A chat screen in one call: the salon's latest messages (or those before
-/// `before_message_id`), newest first, `page_size` of them (50; at most 100), each with its
-/// author, the message it replies to and its reactions by emoji (`reacted_by_me`, the first
-/// three reactors). What a member sees, as the tables' policies show it: the messages of a
-/// salon she belongs to, not deleted; any other salon's page is empty. Two kept plans, the
-/// messages and their reactions; rows formed as their types, no JSON.
-/// A set-returning native function (platform/native.rs): all the rows in one call, returned
+/// `get_salon_page`, a set-returning native function (platform/native.rs): all the rows in one call, returned
 /// in materialize mode, so the function is entered once per page, not once per row (each
 /// entry switches the role and sets search_path: ~9k instructions a row when it was
 /// value-per-call).
@@ -632,6 +626,12 @@ AS 'MODULE_PATHNAME', 'aurora_get_salon_page';",
     requires = ["chat_page_types"]
 );
 
+/// A chat screen in one call: the salon's latest messages (or those before
+/// `before_message_id`), newest first, `page_size` of them (50; at most 100), each with its
+/// author, the message it replies to and its reactions by emoji (`reacted_by_me`, the first
+/// three reactors). What a member sees, as the tables' policies show it: the messages of a
+/// salon she belongs to, not deleted; any other salon's page is empty. Two kept plans, the
+/// messages and their reactions; rows formed as their types, no JSON.
 fn salon_page(
     salon_id: Option<pgrx::Uuid>,
     before_message_id: Option<i64>,

@@ -238,10 +238,10 @@ pub unsafe fn materialized_srf<const N: usize>(
 ) -> pg_sys::Datum {
     unsafe {
         pg_sys::submodules::panic::pgrx_extern_c_guard(|| {
-            let rows = core();
-            // the tuplestore and its descriptor, in the query's memory (refuses a caller
-            // that cannot take a materialized set)
+            // the tuplestore and its descriptor, in the query's memory: a caller that cannot
+            // take a materialized set is refused before any work is done
             pg_sys::InitMaterializedSRF(fcinfo, 0);
+            let rows = core();
             let rsinfo = (*fcinfo).resultinfo as *mut pg_sys::ReturnSetInfo;
             let desc = (*rsinfo).setDesc;
             if (*desc).natts as usize != N {
